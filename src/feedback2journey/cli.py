@@ -1,0 +1,150 @@
+"""Command line: a thin layer over ``feedback2journey.pipeline``. Every command's help has an example."""
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from feedback2journey import __version__
+from feedback2journey.columns import ColumnMapping
+from feedback2journey.config import ConfigError, load_config
+from feedback2journey.read import InputError
+from feedback2journey.resources import default_config_path
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+    help="Turn exported customer feedback into an annotated customer-journey map.\n\n"
+         "Example: [bold]feedback2journey run tickets.csv reviews.json --out journey-out[/bold]",
+)
+err = Console(stderr=True)
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"feedback2journey {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")):
+    pass
+
+
+@app.command()
+def run(
+    inputs: Optional[list[Path]] = typer.Argument(None, help="Feedback files (CSV, JSON, JSONL, Parquet, XLSX). "
+                                                  "None: the bundled sample.", show_default=False),
+    out: Path = typer.Option(Path("journey-out"), "--out", "-o", help="Output folder."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Taxonomy/settings YAML "
+                                          "(write one with `feedback2journey init`)."),
+    text_column: Optional[list[str]] = typer.Option(None, "--text-column", "-t", help="Text column; repeat to "
+                                                    "join several (title + body)."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="Unique id column."),
+    date_column: Optional[str] = typer.Option(None, "--date-column", help="Date column."),
+    score_column: Optional[str] = typer.Option(None, "--score-column", help="NPS / CSAT / rating column."),
+    channel_column: Optional[str] = typer.Option(None, "--channel-column", help="Channel column (email, chat...)."),
+    segment_column: Optional[str] = typer.Option(None, "--segment-column", help="Customer segment / persona column."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Input encoding (default: detected), "
+                                           "e.g. latin-1, utf-16."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep emails, phone and card numbers in quotes."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
+):
+    """Analyze feedback files and write the journey map, tables and report to --out.
+
+    [bold]Examples[/bold]
+
+      feedback2journey run                                  [dim]# the bundled sample[/dim]
+
+      feedback2journey run tickets.csv --out journey-out
+
+      f2j run export.xlsx -t title -t body --score-column stars --out reviews-map
+    """
+    from feedback2journey.pipeline import analyze
+    from feedback2journey.progress import Reporter, RichReporter
+
+    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, format="%(levelname)s: %(message)s")
+    reporter = Reporter() if quiet else RichReporter(err)
+    mapping = ColumnMapping(text=tuple(text_column or ()), id=id_column, date=date_column, score=score_column,
+                            channel=channel_column, segment=segment_column)
+    try:
+        cfg = load_config(config)
+        if not quiet:
+            err.print(f"Reading {len(inputs) if inputs else 'the bundled sample'} input(s)...")
+        result = analyze(list(inputs) if inputs else None, cfg, columns=mapping, encoding=encoding,
+                         reporter=reporter, redact=not no_redact)
+        paths = result.write(out, redact=not no_redact)
+    except (ConfigError, InputError) as exc:
+        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    if not quiet:
+        _summary(result, paths["report.html"])
+
+
+def _summary(result, report: Path) -> None:
+    info = result.run_info
+    err.print(f"[bold]{info['rows_read']:,}[/bold] rows read: [green]{info['analyzed']:,} analyzed[/green], "
+              f"[yellow]{info['rejected']:,} rejected[/yellow] (see rejected.csv) · {info['segments']:,} segments · "
+              f"{len(result.pain_points)} pain points · {info['timings_s']['total']:.1f} s")
+    for i in info["inputs"]:
+        err.print(f"  {i['source']}: text={' + '.join(i['columns']['text'])}"
+                  + "".join(f", {k}={i['columns'][k]}" for k in ("id", "date", "score", "channel", "segment")
+                            if i["columns"][k]), highlight=False)
+    err.print(f"Report: {report}")
+
+
+@app.command()
+def init(
+    path: Path = typer.Argument(Path("journey.yaml"), help="Where to write the editable taxonomy + settings."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+):
+    """Write an editable copy of the default taxonomy and settings.
+
+    [bold]Example[/bold]
+
+      feedback2journey init my-journey.yaml   [dim]# edit it, then:[/dim]
+
+      feedback2journey run tickets.csv --config my-journey.yaml
+    """
+    if path.exists() and not force:
+        err.print(f"[bold red]Error:[/bold red] {path} exists. Fix: choose another path or pass --force.")
+        raise typer.Exit(2)
+    shutil.copyfile(default_config_path(), path)
+    load_config(path)  # the copy must validate as it is
+    err.print(f"Wrote {path}. Edit stages, touchpoints, channels and settings, then: "
+              f"feedback2journey run INPUT --config {path}")
+
+
+@app.command()
+def validate(config: Path = typer.Argument(..., help="Taxonomy/settings YAML to check.")):
+    """Check a taxonomy/settings file and print what it defines.
+
+    [bold]Example[/bold]
+
+      feedback2journey validate my-journey.yaml
+    """
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    tax = cfg.taxonomy
+    typer.echo(f"OK: {len(tax.stages)} stages, {len(tax.touchpoints)} touchpoints, {len(tax.channels)} channels "
+               f"(config hash {cfg.hash()})")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        err.print("Interrupted.")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

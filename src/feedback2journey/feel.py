@@ -1,0 +1,202 @@
+"""The emotion layer: sentiment in [-1, 1], a label, an emotion with intensity, and customer effort.
+
+Method (first version): VADER's compound score, corrected by rules for what it gets wrong on support
+text: polite closers and greetings carry no sentiment ("Thanks in advance!" closes complaints),
+waiting / not-received statements are negative without a negative word ("still waiting for my refund"),
+denied problems are positive ("no problems at all"), service-failure verbs are negative ("declined",
+"charged twice", "keeps crashing"), and "Great, another week without my order" is sarcasm.
+
+Item roll-up: closers and greetings are left out; the rest are averaged with weights that grow with
+the strength of each segment and favour negative ones (x1.5), so one polite sentence can't outweigh a
+complaint.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+_CLOSER_PHRASES = [
+    r"(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))(?: (?:there|team|all|guys|folks|support|sir|madam|[a-z]+))?",
+    r"(?:many |big )?(?:thanks?|thank you|thx|ty|tia)(?: (?:so|very) much| a lot| again| in advance| for (?:your|the|any) "
+    r"(?:help|time|assistance|reply|response|support|understanding))*",
+    r"cheers|regards|kind regards|best regards|warm regards|best wishes|best|much appreciated|"
+    r"(?:i )?appreciate (?:it|your help|any help)",
+    r"have a (?:great|nice|good|lovely|wonderful) (?:day|weekend|one|evening|week)",
+    r"(?:i )?look(?:ing)? forward to (?:hearing from you|your (?:reply|response))",
+    r"(?:please )?(?:let me know|advise)(?: asap| soon)?",
+    r"any help (?:would be|is|will be) (?:much |greatly )?appreciated",
+    r"hope (?:to hear from you soon|you can help)",
+]
+# A segment made only of greetings/closers ("Thanks in advance, have a great day :)") carries no sentiment.
+_CLOSER = re.compile(
+    r"^(?:(?:" + "|".join(_CLOSER_PHRASES) + r")(?:[\s,.!:;~-]|[:;]-?[)D(]|[\U0001F300-\U0001FAFF\u2600-\u27BF])*)+$",
+    re.I,
+)
+# Words that are sentiment-neutral in feedback but valenced in VADER's lexicon (subject lines say "Help",
+# "customer care", "kind regards", "please"): left in, they push complaints positive.
+_NEUTRAL_WORDS = ("help", "please", "support", "care", "kind", "dear", "hope", "share", "like", "free", "save",
+                  "credit", "pay", "yes", "ok", "okay", "well", "sure", "want", "wish", "chance", "interested")
+_WAITING = re.compile(
+    r"\b(?:still (?:waiting|not|no|nothing|haven'?t|hasn'?t|have not|has not|don'?t|doesn'?t|can'?t|unable)|"
+    r"(?:haven'?t|hasn'?t|have not|has not|never|didn'?t|did not|not yet|yet to) (?:been )?"
+    r"(?:received?|arrived?|got|gotten|heard|come|came|seen|refunded|delivered|resolved|answered|replied|shipped)|"
+    r"no (?:reply|response|answer|update|updates|refund|sign of|one (?:called|replied|got back))|"
+    r"(?:day|week) \d+ (?:and|of)|(?:\d+|two|three|four|five|six) (?:days|weeks|months) (?:later|and still|now|without)|"
+    r"(?:waiting|waited) (?:for )?(?:over |more than |almost )?(?:\d+|an?|two|three|four|several|many) "
+    r"(?:minutes|hours|days|weeks|months|hour|day|week|month)|on hold for|nobody|no one has)\b",
+    re.I,
+)
+_FAILURE = re.compile(
+    r"\b(?:broke|broken|crash(?:es|ed|ing)?|declined|charged (?:me )?twice|double[- ]charged|overcharged|"
+    r"wrong (?:item|size|colou?r|address|product|order)|missing|damaged|dented|cracked|smashed|leaking|"
+    r"lost (?:my|the) (?:parcel|package|order)|late|delayed|(?:can'?t|cannot|couldn'?t|unable to|won'?t let me) \w+|"
+    r"(?:doesn'?t|does not|didn'?t|did not|isn'?t|is not) work(?:ing)?|not working|keeps? (?:failing|crashing|freezing|"
+    r"logging me out)|fail(?:s|ed|ing)?|error|glitch|bug|scam|rip[- ]?off|useless|rude|ignored|unacceptable|"
+    r"ridiculous|waste of|never again|refund (?:me|please)|want (?:my|a) (?:money back|refund))\b",
+    re.I,
+)
+_DENIED_PROBLEM = re.compile(
+    r"\b(?:no (?:problems?|issues?|complaints?|trouble|hassle|fuss)(?: at all| whatsoever)?|"
+    r"never (?:had|have) (?:a|an|any) (?:problem|issue|complaint)|not (?:bad|a problem|an issue)|"
+    r"nothing to complain about|couldn'?t be (?:happier|better)|without (?:any )?(?:issues?|problems?|hassle))\b",
+    re.I,
+)
+_SARCASM = re.compile(
+    r"^(?:oh )?(?:great|fantastic|brilliant|wonderful|perfect|amazing|lovely|nice|thanks a lot|just great|love (?:it|that))"
+    r"\W+.*\b(?:another|again|still|yet another|once more|no (?:parcel|order|refund)|without)\b",
+    re.I,
+)
+
+EMOTIONS = ("frustration", "disappointment", "confusion", "worry", "satisfaction", "delight", "gratitude", "neutral")
+_EMOTION_CUES = {
+    "frustration": r"\b(?:frustrat\w*|annoy\w*|angry|furious|fed up|sick of|ridiculous|unacceptable|joke|"
+                   r"rubbish|terrible|awful|worst|hate|useless|pathetic|wtf|again\?|seriously|nightmare)\b|!!|\?!",
+    "disappointment": r"\b(?:disappoint\w*|let ?down|expected (?:more|better)|not (?:as|what) (?:described|expected|advertised)|"
+                      r"shame|sad|unfortunately|pity|regret|not worth|poor quality|cheap(?:ly)? made)\b",
+    "confusion": r"\b(?:confus\w*|unclear|don'?t understand|do not understand|no idea|how (?:do|can) i|where (?:do|can|is)|"
+                 r"which one|what does|makes no sense|not sure (?:how|what|why|where|if)|lost track|puzzl\w*)\b",
+    "worry": r"\b(?:worr\w*|concern\w*|afraid|anxious|nervous|scared|hope (?:it|this|they)|is it safe|fraud|"
+             r"stolen|unauthori[sz]ed|urgent(?:ly)?|asap)\b",
+    "delight": r"\b(?:love[ds]?|amazing|awesome|fantastic|brilliant|wonderful|excellent|perfect|superb|delight\w*|"
+               r"blown away|beautiful|gorgeous|best (?:ever|purchase)|exceeded|wow|obsessed)\b",
+    "gratitude": r"\b(?:thank(?:s| you)|grateful|appreciate[ds]?|kudos|shout ?out|went above and beyond)\b",
+    "satisfaction": r"\b(?:good|great|nice|happy|pleased|satisfied|easy|quick|fast|smooth|helpful|works? (?:well|fine|great)|"
+                    r"as described|on time|recommend|solid|fine)\b",
+}
+_EMOTION_RES = {k: re.compile(v, re.I) for k, v in _EMOTION_CUES.items()}
+_NEGATIVE_EMOTIONS = ("frustration", "disappointment", "confusion", "worry")
+_POSITIVE_EMOTIONS = ("delight", "gratitude", "satisfaction")
+
+# Customer effort: contacting repeatedly, waiting, being passed around, having to redo things.
+_EFFORT = re.compile(
+    r"\b(?:(?:called|rang|phoned|emailed|e-mailed|contacted|messaged|asked|chased|wrote|written|tried|explained|"
+    r"complained|reported|sent)\b(?: \w+){0,3} (?:again|twice|three times|four times|several times|multiple times|"
+    r"many times|repeatedly|every day|(?:\d+|two|three|four|five) times)|(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) "
+    r"(?:time|call|email|attempt)|on hold|transferred|passed (?:around|between|from|back)|bounced (?:around|between)|"
+    r"chas(?:e|ed|ing)|follow(?:ed|ing)? up|no (?:reply|response|answer)|still waiting|waited|wait(?:ing)? (?:for|since)|"
+    r"keep (?:calling|emailing|asking|chasing)|explain(?:ed)? (?:it |myself |everything )?(?:again|three times|twice)|"
+    r"start(?:ed)? (?:all )?over|re-?enter(?:ed)?|had to (?:call|email|ring|chase|go|explain|fill|send|contact|repeat|do))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Feeling:
+    sentiment: float
+    emotion: str
+    intensity: float
+    effort: float
+    is_closer: bool
+
+
+class SentimentScorer:
+    """Rule-corrected lexicon scorer. ``score(texts)`` returns one row per text (see ``Feeling``)."""
+
+    def __init__(self, negative_threshold: float = -0.15, positive_threshold: float = 0.15):
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self.vader = SentimentIntensityAnalyzer()
+        for word in _NEUTRAL_WORDS:
+            self.vader.lexicon.pop(word, None)
+        self.negative_threshold = negative_threshold
+        self.positive_threshold = positive_threshold
+
+    def feel(self, text: str) -> Feeling:
+        t = text.strip()
+        if _CLOSER.match(t):
+            return Feeling(0.0, "gratitude" if re.search(r"thank|appreciat", t, re.I) else "neutral", 0.2, 0.0, True)
+        s = float(self.vader.polarity_scores(t)["compound"])
+        denied = bool(_DENIED_PROBLEM.search(t))
+        if denied:
+            s = max(s, 0.5)
+        else:
+            if _WAITING.search(t):
+                s = min(s, -0.5)
+            if _FAILURE.search(t):
+                s = min(s, -0.5) if s < 0.5 else s - 0.8  # strong praise with one failure word stays mixed
+            if _SARCASM.search(t):
+                s = -0.6
+        s = float(np.clip(s, -1.0, 1.0))
+        effort = 1.0 if _EFFORT.search(t) else 0.0
+        emotion, intensity = self._emotion(t, s)
+        return Feeling(round(s, 4), emotion, intensity, effort, False)
+
+    def _emotion(self, text: str, s: float) -> tuple[str, float]:
+        polarity = "negative" if s <= self.negative_threshold else "positive" if s >= self.positive_threshold else "neutral"
+        allowed = _NEGATIVE_EMOTIONS if polarity == "negative" else _POSITIVE_EMOTIONS if polarity == "positive" \
+            else ("confusion", "worry", "gratitude")
+        for emotion in allowed:  # ordered by specificity
+            if _EMOTION_RES[emotion].search(text):
+                return emotion, round(min(1.0, 0.4 + abs(s) * 0.6), 3)
+        if polarity == "negative":
+            angry = text.isupper() and len(text) > 12 or "!" in text or _EFFORT.search(text) is not None
+            return ("frustration" if angry else "disappointment"), round(min(1.0, 0.3 + abs(s) * 0.6), 3)
+        if polarity == "positive":
+            return "satisfaction", round(min(1.0, 0.3 + abs(s) * 0.6), 3)
+        return "neutral", 0.0
+
+    def label(self, sentiment: float) -> str:
+        if sentiment <= self.negative_threshold:
+            return "negative"
+        if sentiment >= self.positive_threshold:
+            return "positive"
+        return "neutral"
+
+    def score(self, texts) -> pd.DataFrame:
+        rows = [self.feel(t) for t in texts]
+        frame = pd.DataFrame({
+            "sentiment": [r.sentiment for r in rows],
+            "emotion": [r.emotion for r in rows],
+            "emotion_intensity": [r.intensity for r in rows],
+            "effort": [r.effort for r in rows],
+            "is_closer": [r.is_closer for r in rows],
+        })
+        frame["sentiment_label"] = frame["sentiment"].map(self.label)
+        return frame
+
+
+def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer) -> pd.DataFrame:
+    """Item-level sentiment, label, emotion and effort from its segments (closers excluded)."""
+    seg = segments[["item_id", "sentiment", "emotion", "emotion_intensity", "effort", "is_closer"]].copy()
+    content = seg[~seg["is_closer"]]
+    # Items made only of closers ("Thanks!") still get a row, from those segments.
+    only_closers = seg[~seg["item_id"].isin(content["item_id"])]
+    seg = pd.concat([content, only_closers])
+    weight = 0.25 + seg["sentiment"].abs()
+    weight = weight.where(seg["sentiment"] >= 0, weight * 1.5)
+    seg = seg.assign(w=weight, ws=weight * seg["sentiment"])
+    grouped = seg.groupby("item_id", sort=False)
+    out = pd.DataFrame({"sentiment": (grouped["ws"].sum() / grouped["w"].sum()).round(4),
+                        "effort": grouped["effort"].max()})
+    out["sentiment_label"] = out["sentiment"].map(scorer.label)
+    # Item emotion: the most intense emotion among segments of the item's own polarity (a "thanks" closer
+    # must not make a complaint read as gratitude).
+    polarity = seg["item_id"].map(out["sentiment_label"])
+    seg_pol = seg["sentiment"].map(scorer.label)
+    agree = seg[(seg_pol == polarity) & (seg["emotion"] != "neutral")]
+    strongest = agree.sort_values("emotion_intensity", ascending=False, kind="stable").drop_duplicates("item_id")
+    out["emotion"] = strongest.set_index("item_id")["emotion"].reindex(out.index).fillna("neutral")
+    return out.reset_index()

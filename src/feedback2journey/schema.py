@@ -1,0 +1,24 @@
+"""The published output contract. Later versions may add columns, never remove or rename these."""
+from __future__ import annotations
+
+SCHEMA_VERSION = "1.0"
+
+# items.parquet / items.csv: one row per analyzed input row, then the input's own columns unchanged.
+OUTPUT_COLUMNS = ["item_id", "source", "text", "stage", "touchpoint", "channel", "sentiment", "sentiment_label",
+                  "emotion", "pain_point_id", "pain_point"]
+ITEM_EXTRA_COLUMNS = ["row_number", "stage_group", "effort", "date", "score", "score_kind", "segment", "truncated"]
+
+# segments.parquet: one row per sentence/clause.
+SEGMENT_COLUMNS = ["item_id", "segment_index", "start", "end", "text", "stage", "stage_confidence", "touchpoint",
+                   "touchpoint_confidence", "channel", "sentiment", "sentiment_label", "emotion", "pain_point_id"]
+SEGMENT_EXTRA_COLUMNS = ["stage_group", "stage_evidence", "touchpoint_evidence", "emotion_intensity", "effort", "source"]
+
+# rejected.csv: every input row that was not analyzed.
+REJECT_COLUMNS = ["source", "row_number", "item_id", "reason", "text"]
+
+# pain_points.csv
+PAIN_POINT_COLUMNS = ["pain_point_id", "label", "keywords", "size", "items", "share_of_negative", "mean_sentiment",
+                      "priority", "top_stage", "top_touchpoint", "stages", "touchpoints", "quotes"]
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+UNCLASSIFIED = "unclassified"
