@@ -101,22 +101,23 @@ NOT_A_CLAUSE_START = ("Not ", "Lovely ", "Great ", "Super ", "Really ", "Absolut
 def is_clause(text):
     """Can this sentence follow 'Although ...'? (a full clause, one sentence)"""
     return (single_sentence(text) and CLAUSE_VERB.search(text) is not None
-            and not text.startswith(NOT_A_CLAUSE_START))
+            and not text.startswith(NOT_A_CLAUSE_START) and "thank you" not in text)
 
 
 # ---------------------------------------------------------------------------
 # slot values used inside fragments ({order}, {item}, ...)
 # ---------------------------------------------------------------------------
 
-PRODUCTS = [
-    "solid oak side table", "linen duvet cover", "ceramic table lamp", "towel set",
-    "cast iron casserole dish", "bookcase", "rattan laundry basket", "wool throw",
-    "round wall mirror", "bar stool", "storage ottoman", "glass vase", "set of mugs",
-    "cushion cover", "pair of curtains", "knife block", "desk chair", "bedside table",
-    "jute rug", "coffee table", "dinner set", "pendant light", "shoe rack", "bath mat",
-    "duvet", "velvet armchair", "plant pot", "set of wine glasses", "walnut side table",
-    "bread bin", "floor lamp", "chest of drawers",
-]
+# all start with a consonant so "a {item}" always reads right
+FURNITURE = ["solid oak side table", "bookcase", "bar stool", "storage ottoman", "desk chair",
+             "bedside table", "coffee table", "shoe rack", "velvet armchair",
+             "walnut side table", "chest of drawers", "floor lamp"]
+TEXTILES = ["linen duvet cover", "towel set", "wool throw", "cushion cover", "pair of curtains",
+            "jute rug", "bath mat", "duvet"]
+FRAGILE = ["ceramic table lamp", "round wall mirror", "glass vase", "set of mugs", "dinner set",
+           "pendant light", "plant pot", "set of wine glasses"]
+KITCHEN = ["cast iron casserole dish", "knife block", "bread bin", "rattan laundry basket"]
+PRODUCTS = FURNITURE + TEXTILES + FRAGILE + KITCHEN
 PRICES = ["18.50", "24.00", "29.99", "34.99", "39.00", "45.00", "59.99", "64.50",
           "79.00", "89.99", "112.00", "129.00", "149.99", "219.00"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
@@ -140,9 +141,20 @@ def _order(s):
     return pick(["LK", "LK", "LK", "LK-", "#"]) + str(R.randint(300000, 699999))
 
 
+def same_product(s, category):
+    """Reuse the product already mentioned in this text if it fits the category."""
+    for key in ("item", "furniture", "textile", "fragile"):
+        if key in s and s[key] in category:
+            return s[key]
+    return pick(category)
+
+
 SLOT_MAKERS = {
     "order": _order,
-    "item": lambda s: pick(PRODUCTS),
+    "item": lambda s: same_product(s, PRODUCTS),
+    "furniture": lambda s: same_product(s, FURNITURE),
+    "textile": lambda s: same_product(s, TEXTILES),
+    "fragile": lambda s: same_product(s, FRAGILE),
     "item2": lambda s: pick([p for p in PRODUCTS if p != s["item"]]),
     "days": lambda s: str(R.randint(6, 19)),
     "weeks": lambda s: pick(["two", "three", "3", "4", "2", "five"]),
@@ -289,21 +301,21 @@ theme("courier_misdelivery", "delivery", "delivery_and_courier", "neg", 1.5,
 theme("damaged_item", "delivery", "packaging", "neg", 3,
       core=[
           "The {item} arrived damaged.",
-          "The box was crushed and the {item} inside was cracked.",
+          "The box was crushed and the {fragile} inside was cracked.",
           "I opened the parcel and the {item} was in pieces.",
-          "There's a big scratch right across the top of the {item}.",
+          "There's a big scratch right across the top of the {furniture}.",
           "One of the legs was snapped off when it arrived.",
           "The packaging was a joke, a single sheet of paper around a glass vase.",
           "It arrived with a huge dent in the side and the box looked like it had been kicked down the street.",
-          "The {item} arrived chipped along the edge.",
-          "The corner of the {item} is split and there are marks all over it.",
+          "The {fragile} arrived chipped along the edge.",
+          "The corner of the {furniture} is split and there are marks all over it.",
           "When I took it out of the box there was glass everywhere.",
           "The box was soaking wet and the {item} has water damage.",
           "This is the second replacement that has turned up damaged.",
       ],
       short=["arrived broken", "item damaged on arrival", "box smashed, item cracked",
              "arived damaged 😡", "came broken", "chipped on arrival", "Arrived scratched."],
-      sarcasm=["Nice of you to send the {item} pre-smashed, saves me the effort I suppose.",
+      sarcasm=["Nice of you to send the {fragile} pre-smashed, saves me the effort I suppose.",
                "Who needs an intact {item} anyway."],
       ask=["I've attached photos.", "Photos attached. Please send a replacement.",
            "I'd like a replacement, not a voucher.",
@@ -311,7 +323,7 @@ theme("damaged_item", "delivery", "packaging", "neg", 3,
       subject=["Damaged item", "Item arrived broken", "Damaged on delivery - {order}",
                "Broken {item}", "Received damaged goods", "Damaged parcel"],
       note=["Cust reports {item} arrived damaged, will email photos.",
-            "Caller says box crushed and {item} cracked, wants replacement."])
+            "Caller says box crushed and {fragile} cracked, wants replacement."])
 
 theme("wrong_missing_item", "delivery", "order_management", "neg", 3,
       core=[
@@ -655,17 +667,17 @@ theme("app_search", "usage", "mobile_app", "neg", 1.5,
 
 theme("product_quality", "usage", "product", "neg", 3,
       core=[
-          "The {item} broke after two weeks.",
+          "The {furniture} broke after two weeks.",
           "The quality is much worse than the photos suggest.",
           "The fabric started pilling after one wash.",
           "The colour faded after a couple of washes.",
-          "It feels cheap, and the {item} wobbles.",
+          "It feels cheap, and the {furniture} wobbles.",
           "The handle came off the first time I used it.",
           "Not worth the money at all.",
           "The veneer is already peeling at the edges.",
           "The stitching came apart within a month.",
           "It's much thinner and flimsier than I expected.",
-          "The {item} smells strongly of chemicals, even after airing it for a week.",
+          "The {textile} smells strongly of chemicals, even after airing it for a week.",
           "It looked lovely for about a fortnight.",
           "Not happy with the quality at all.",
       ],
@@ -676,7 +688,7 @@ theme("product_quality", "usage", "product", "neg", 3,
       ask=["I'd like a refund.", "Is this covered by the guarantee?", "Can I get a replacement?"],
       subject=["Faulty item", "Product broke", "Quality complaint", "{item} faulty",
                "Defective product"],
-      note=["Cust says {item} broke after 2 weeks, offered replacement.",
+      note=["Cust says {furniture} broke after 2 weeks, offered replacement.",
             "Caller unhappy with quality of {item}, wants refund."])
 
 theme("assembly", "onboarding", "product", "neg", 1.5,
@@ -691,7 +703,7 @@ theme("assembly", "onboarding", "product", "neg", 1.5,
       ],
       short=["instructions unclear", "assembly was a nightmare", "missing screws",
              "holes dont line up", "Instructions are useless."],
-      sarcasm=["Building the {item} was a fun four-hour escape room."],
+      sarcasm=["Building the {furniture} was a fun four-hour escape room."],
       ask=["Can you send the missing fittings?", "Is there a video guide anywhere?"],
       subject=["Assembly instructions", "Missing parts", "Missing screws", "Can't assemble"])
 
@@ -700,7 +712,7 @@ theme("product_info", "consideration", "product_page", "neg", 1.5,
           "The product page doesn't list the dimensions.",
           "There's no information about what the {item} is actually made of.",
           "The photos make it look a lot bigger than it is.",
-          "I couldn't find out whether the {item} is machine washable.",
+          "I couldn't find out whether the {textile} is machine washable.",
           "The colour in the photos is nothing like the real thing.",
           "The membership pricing is confusing, I couldn't work out what I'd actually pay each month.",
           "The page says 'in stock' but at checkout it's a six-week wait.",
@@ -721,7 +733,7 @@ theme("invoice_missing", "billing", "billing_and_invoices", "neg", 1,
       ],
       short=["invoice missing", "need a VAT invoice", "invoice PDF is blank"],
       subject=["Invoice request", "VAT invoice", "Missing invoice for {order}"],
-      note=["Business cust needs VAT invoice for {order}, sent manually."])
+      note=["Cust needs VAT invoice for {order}, sent manually."])
 
 theme("detractor", "advocacy", "reviews_and_word_of_mouth", "neg", 0,
       core=[
@@ -919,8 +931,8 @@ theme("request_stock", "consideration", "product_page", "neu", 1,
       core=[
           "Will the {item} be back in stock soon?",
           "Do you have the {item} in a darker colour?",
-          "Is the {item} suitable for outdoor use?",
-          "Does the {item} come assembled?",
+          "Is the {furniture} suitable for outdoor use?",
+          "Does the {furniture} come assembled?",
           "What are the exact dimensions of the {item}?",
       ],
       subject=["Stock question", "Question about {item}", "Product enquiry", "Back in stock?"])
@@ -1057,6 +1069,7 @@ POS_SUBJECTS = ["Thank you!", "Compliment", "Feedback", "Great service", "Just a
 
 EMOJI_NEG = ["😡", "🤬", "😤", "🙄", "😠", "👎", "😞", "🙃", "😩", "🤦‍♀️"]
 EMOJI_POS = ["😍", "👍", "🙌", "❤️", "😊", "⭐⭐⭐⭐⭐", "🥰", "👌", "💛", "🏡"]
+EMOJI_NEU = ["🙂", "🤔", "🙏"]
 HASHTAGS_NEG = ["#customerservice", "#fail", "#stillwaiting", "#larkspur", "#notimpressed"]
 HASHTAGS_POS = ["#happycustomer", "#homedecor", "#larkspur", "#newhome"]
 
@@ -1119,7 +1132,7 @@ def shout(text):
 
 
 def add_emoji(text, polarity):
-    pool = EMOJI_POS if polarity == "pos" else EMOJI_NEG
+    pool = {"pos": EMOJI_POS, "neg": EMOJI_NEG}.get(polarity, EMOJI_NEU)
     e = pick(pool)
     if chance(0.3):
         e = e * R.randint(2, 3) if len(e) == 1 else e
@@ -1160,6 +1173,8 @@ def join_mixed(pos, neg, slots):
     form = pick(forms)
     if form == "although" and not is_clause(p):
         form = "but"
+    if form in ("but", "neg_but") and " but " in (n + p).lower():
+        form = "however"       # avoid "... but ... but ..."
     if form == "but":
         return f"{strip_end(p)}{pick([',', ''])} but {lower_first(n)}"
     if form == "however":
@@ -1242,6 +1257,12 @@ PHONE_ACTIONS = ["Advised to wait 48 hours.", "Escalated to the warehouse team."
                  "Cust not happy with outcome.", "Refund issued.",
                  "Apologised, goodwill credit of £5 applied.", "Follow-up ticket created.",
                  "Sent returns label by email.", "Resolved on call."]
+
+
+PHONE_ACTIONS_POS = ["Thanked cust, passed feedback on to the team.", "Compliment logged.",
+                     "Passed thanks on to the agent."]
+PHONE_ACTIONS_NEU = ["Answered question.", "Info given.", "Account updated.",
+                     "Updated order details.", "Sent link to help article."]
 
 
 def person():
@@ -1466,7 +1487,8 @@ def phone_ticket(name, segment, when, s):
     if th["polarity"] == "neg" and chance(0.25):
         parts.append(pick(["Cust very upset.", "Caller angry, raised voice.",
                            "Cust polite but frustrated.", "Second call about this."]))
-    parts.append(pick(PHONE_ACTIONS))
+    parts.append(pick({"neg": PHONE_ACTIONS, "pos": PHONE_ACTIONS_POS}.get(th["polarity"],
+                                                                         PHONE_ACTIONS_NEU)))
     subject = pick([f"Call from +44 7700 900{R.randrange(1000):03d}", "Inbound call",
                     "Phone: " + fill(pick(th.get("subject") or ["enquiry"]), s)])
     return subject, " ".join(parts)
@@ -1500,7 +1522,7 @@ def make_tickets():
         name = ticket_theme(segment, when)
         polarity = THEMES[name]["polarity"]
         s = Slots()
-        if chance(0.025) and polarity in ("neg", "pos") and kind in ("email", "web", "chat"):
+        if chance(0.03) and polarity in ("neg", "pos") and kind in ("email", "web", "chat"):
             lang = pick(list(FOREIGN))
             desc = foreign_text(polarity, lang, formal=kind != "chat")
             subject = FOREIGN_SUBJECTS[lang] if chance(0.8) else "(no subject)"
@@ -1596,7 +1618,7 @@ def review_pools(platform, d):
 
 
 def journey_intro(s):
-    name = pick(["awareness", "awareness", "decision_good", "consideration"])
+    name = weighted({"awareness": 2, "decision_good": 2, "consideration": 1.2})
     return one(name, s)
 
 
@@ -1610,7 +1632,7 @@ def review_content(rating, platform, d, s):
     if rating == 5:
         if chance(0.12):
             return pick(VERY_SHORT["pos"]), None
-        if chance(0.25):
+        if chance(0.3):
             sents.append(journey_intro(s))
         first_theme = weighted(pos_w)
         sents += sentences(first_theme, s, R.choice([1, 1, 2]))
@@ -1622,6 +1644,8 @@ def review_content(rating, platform, d, s):
             sents.append(one("advocacy", s))
     elif rating == 4:
         first_theme = weighted(pos_w)
+        if chance(0.15):
+            sents.append(journey_intro(s))
         if chance(0.5):
             neg = other_stage_theme(first_theme, list(neg_w))
             sents.append(join_mixed(first_theme, neg, s))
@@ -1703,7 +1727,7 @@ def make_reviews():
         rating = weighted({5: 38, 4: 14, 3: 10, 2: 10, 1: 28})
         version = app_version(d) if platform != "web" else None
         s = Slots(version=version or "latest")
-        if chance(0.03):
+        if chance(0.035):
             polarity = "pos" if rating >= 4 else "neg"
             content, first_theme = foreign_text(polarity), None
         else:
@@ -1771,7 +1795,7 @@ def survey_answer(nps, region, plan, d, s):
             text = short_list(pos_w, s, "pos")
         else:
             sents = []
-            if chance(0.1):
+            if chance(0.15):
                 sents.append(journey_intro(s))
             sents += sentences(weighted(pos_w), s, R.choice([1, 1, 2]))
             if chance(0.08):

@@ -104,11 +104,11 @@ def detect_columns(frame: pd.DataFrame, given: ColumnMapping | None = None) -> C
                 "(repeat it to join a title and a body)."
             )
         detected.append("text")
-    used = set(text)
+    # Columns named explicitly for any role are never detected for another one.
+    used = set(text) | {c for c in (given.id, given.date, given.score, given.channel, given.segment) if c}
 
     def pick(current, pattern, accept=lambda s: True):
         if current:
-            used.add(current)
             return current
         col = _pick(cols, pattern, frame, accept, exclude=used)
         if col:

@@ -153,7 +153,7 @@ def _items_from_table(table: RawTable, source: str, cols: ColumnMapping, setting
         "source": source,
         "row_number": [row_numbers[i] for i in keep_idx],
         "text": texts,
-        "date": _dates(kept[cols.date]) if cols.date else pd.Series(pd.NaT, index=kept.index, dtype="datetime64[ns, UTC]"),
+        "date": _dates(kept[cols.date], dayfirst=table.decimal == ",") if cols.date else pd.Series(pd.NaT, index=kept.index, dtype="datetime64[ns, UTC]"),
         "score": _numbers(kept[cols.score], table.decimal) if cols.score else float("nan"),
         "score_kind": cols.score_kind,
         "channel_raw": kept[cols.channel].astype(str).str.strip() if cols.channel else None,
@@ -187,8 +187,10 @@ def truncate(text: str, limit: int) -> str:
     return head[: cut + 1].rstrip() if cut > 0 else head
 
 
-def _dates(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s.astype(str).str.strip().replace("", None), errors="coerce", utc=True, format="mixed")
+def _dates(s: pd.Series, dayfirst: bool = False) -> pd.Series:
+    """Unparseable dates become NaT (the row is still analyzed). European exports are day-first."""
+    return pd.to_datetime(s.astype(str).str.strip().replace("", None), errors="coerce", utc=True, format="mixed",
+                          dayfirst=dayfirst)
 
 
 def _numbers(s: pd.Series, decimal: str) -> pd.Series:

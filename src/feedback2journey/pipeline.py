@@ -188,7 +188,7 @@ def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFr
     out["stage_group"] = out["stage"].map(cfg.taxonomy.stage_group)
     out["effort"] = ids.map(feel["effort"]).values
     for col in ("date", "score", "score_kind", "segment", "truncated"):
-        out[col] = items[col].values
+        out[col] = items[col]  # same index as items
     extras = items.drop(columns=[c for c in items.columns if c in set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS)
                                  | {"channel_raw", "input_kind"}])
     return pd.concat([out, extras.reset_index(drop=True)], axis=1)

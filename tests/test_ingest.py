@@ -1,0 +1,90 @@
+"""Row accounting: every input row is analyzed or rejected with a reason."""
+import pandas as pd
+import pytest
+
+from feedback2journey.columns import ColumnMapping
+from feedback2journey.config import Settings
+from feedback2journey.ingest import ingest_frame, ingest_paths, truncate
+from feedback2journey.read import InputError
+
+
+def frame():
+    return pd.DataFrame({
+        "ticket_id": ["A1", "A2", "A3", "A4", "A2", "A6", "A7"],
+        "description": ["Parcel late again", "", "   ", "N/A", "Duplicate of A2", "<p>&nbsp;</p>", "Refund?? " * 3],
+        "created_at": ["2026-03-01", "2026-03-02", "bad date", "2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07"],
+    })
+
+
+def test_bad_rows_are_rejected_with_reasons():
+    ing = ingest_frame(frame(), None, Settings(), source="tickets")
+    reasons = dict(zip(ing.rejected["item_id"], ing.rejected["reason"]))
+    assert reasons["A2"] == "empty text"
+    assert reasons["A3"] == "whitespace-only text"
+    assert reasons["A4"].startswith("placeholder text")
+    assert reasons["A6"].startswith("no text left") or reasons["A6"] == "whitespace-only text"
+    # the first A2 was rejected (empty), so the later A2 with text is the first analyzable A2 and is kept
+    assert ing.items["item_id"].tolist() == ["A1", "A2", "A7"]
+    s = ing.inputs[0]
+    assert s.rows_read == s.analyzed + s.rejected == 7
+
+
+def test_duplicate_ids_after_a_kept_row_are_rejected():
+    df = pd.DataFrame({"id": ["1", "2", "1"], "text": ["first text", "second text", "third text"]})
+    ing = ingest_frame(df, None, Settings())
+    assert ing.items["text"].tolist() == ["first text", "second text"]
+    assert ing.rejected["reason"].tolist() == ["duplicate id '1' (first seen in row 1)"]
+    assert ing.rejected["row_number"].tolist() == [3]
+
+
+def test_long_texts_truncate_or_reject():
+    long = "The parcel was late. " * 50
+    df = pd.DataFrame({"text": [long, "short one"]})
+    ing = ingest_frame(df, None, Settings(max_text_chars=100))
+    assert ing.items["truncated"].tolist() == [True, False]
+    assert len(ing.items["text"][0]) <= 100 and ing.items["text"][0].endswith("late.")
+    assert ing.inputs[0].warnings and "truncated" in ing.inputs[0].warnings[0]
+    ing = ingest_frame(df, None, Settings(max_text_chars=100, long_text="reject"))
+    assert ing.items["text"].tolist() == ["short one"]
+    assert "longer than 100 characters" in ing.rejected["reason"][0]
+
+
+def test_truncate_prefers_sentence_end():
+    assert truncate("One two three. Four five six seven", 20) == "One two three."
+    assert truncate("One two. Three four five six seven", 20) == "One two. Three four"  # too early: at a space
+
+
+def test_fields_are_parsed_and_input_columns_kept():
+    df = pd.DataFrame({"respondent_id": ["r1", "r2"], "NPS": ["9", "3"],
+                       "Why did you give this score?": ["Great service overall", "Delivery took forever"],
+                       "channel": ["Email", "chat"], "stage": ["x", "y"]})
+    ing = ingest_frame(df, None, Settings())
+    it = ing.items
+    assert it["score"].tolist() == [9.0, 3.0] and set(it["score_kind"]) == {"nps"}
+    assert it["channel_raw"].tolist() == ["Email", "chat"]
+    # input columns survive unchanged; ones that collide with output columns get an input_ prefix
+    assert it["Why did you give this score?"].tolist() == df["Why did you give this score?"].tolist()
+    assert it["input_stage"].tolist() == ["x", "y"] and it["input_channel"].tolist() == ["Email", "chat"]
+
+
+def test_ids_colliding_across_sources_are_qualified(tmp_path):
+    (tmp_path / "survey.csv").write_text("id,answer\n1,Loved the quick delivery\n2,Too expensive\n", encoding="utf-8")
+    (tmp_path / "reviews.csv").write_text("id,review\n1,App keeps crashing\n9,Nice app\n", encoding="utf-8")
+    ing = ingest_paths([tmp_path / "survey.csv", tmp_path / "reviews.csv"], None, Settings())
+    assert ing.items["item_id"].tolist() == ["survey:1", "2", "reviews:1", "9"]
+    assert ing.items["source"].tolist() == ["survey", "survey", "reviews", "reviews"]
+
+
+def test_no_text_column_lists_columns_and_suggests_option(tmp_path):
+    (tmp_path / "nums.csv").write_text("id,score,amount\n1,5,10.5\n2,3,7.25\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        ingest_paths([tmp_path / "nums.csv"], None, Settings())
+    assert "'id', 'score', 'amount'" in str(e.value) and "--text-column" in str(e.value)
+
+
+def test_explicit_columns_win_and_missing_ones_are_named(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b,c\nhello there friend,x,Parcel never came\n", encoding="utf-8")
+    ing = ingest_paths([tmp_path / "t.csv"], ColumnMapping(text=("c",)), Settings())
+    assert ing.items["text"].tolist() == ["Parcel never came"]
+    with pytest.raises(InputError, match="column\\(s\\) 'body' not found"):
+        ingest_paths([tmp_path / "t.csv"], ColumnMapping(text=("body",)), Settings())

@@ -1,0 +1,40 @@
+import pandas as pd
+import pytest
+
+from feedback2journey.segment import Segmenter
+
+
+def run(texts, **kw):
+    items = pd.DataFrame({"item_id": [f"i{k}" for k in range(len(texts))], "text": texts})
+    return Segmenter(**kw).segment(items), items
+
+
+@pytest.mark.parametrize("method", ["senter", "sentencizer"])
+def test_contrast_gives_two_segments(method):
+    seg, _ = run(["The app is great but checkout keeps failing."], method=method)
+    assert seg["text"].tolist() == ["The app is great", "but checkout keeps failing."]
+
+
+def test_offsets_point_into_the_cleaned_text():
+    texts = ["Delivery was fast, however the box was crushed. Sad really.\nWould not buy again",
+             "ordr never arived cant login either"]
+    seg, items = run(texts)
+    by_id = dict(zip(items["item_id"], items["text"]))
+    for row in seg.itertuples():
+        assert by_id[row.item_id][row.start:row.end] == row.text
+    assert seg.groupby("item_id")["segment_index"].apply(list).to_dict()["i0"] == [0, 1, 2, 3]
+
+
+def test_no_split_inside_short_or_idiomatic_clauses():
+    seg, _ = run(["My parcel has not yet arrived", "I got nothing but trouble", "It was fine, though."])
+    assert seg["text"].tolist() == ["My parcel has not yet arrived", "I got nothing but trouble", "It was fine, though."]
+
+
+def test_sentences_and_lines_split_and_empty_bits_dropped():
+    seg, _ = run(["Subject line\nI waited 3 weeks! Thanks in advance ...", "😡😡 ..."])
+    assert seg["text"].tolist() == ["Subject line", "I waited 3 weeks!", "Thanks in advance ...", "😡😡 ..."]
+
+
+def test_contrast_split_can_be_disabled():
+    seg, _ = run(["The app is great but checkout keeps failing."], split_contrast=False)
+    assert len(seg) == 1
