@@ -141,8 +141,12 @@ def build_journey(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.D
                 for cid, grp in items.groupby("channel")]
     curve = [{"stage": s["id"], "name": s["name"], "mean_sentiment": s["mean_sentiment"], "volume": s["volume"]}
              for s in stages if s["volume"] and s["id"] != UNCLASSIFIED]
+    # Drops between consecutive steps. A parent with sub-stages (post-purchase) is a catch-all column,
+    # not a step customers pass through before its first sub-stage, so it takes no part in drops.
+    parents = {s.parent for s in tax.stages if s.parent}
+    steps = [c for c in curve if c["stage"] not in parents]
     drops = []
-    for a, b in zip(curve, curve[1:]):
+    for a, b in zip(steps, steps[1:]):
         delta = round(b["mean_sentiment"] - a["mean_sentiment"], 4)
         if delta < 0:
             drops.append({"kind": "drop", "from": a["stage"], "to": b["stage"], "delta": delta})

@@ -41,15 +41,22 @@ def _env() -> Environment:
     return env
 
 
-def curve_points(curve: list[dict], width: int = 900, height: int = 220, pad: int = 40) -> list[dict]:
-    """Positions of the emotion curve's points in an SVG of the given size (sentiment -1..1 bottom..top)."""
+def curve_scale(curve: list[dict]) -> float:
+    """Half-height of the curve's y axis: zoomed to the data (means rarely leave ±0.5), never below ±0.25."""
+    top = max([abs(c["mean_sentiment"] or 0.0) for c in curve] + [0.0])
+    return min(1.0, max(0.25, round(top * 1.25 + 0.049, 1)))
+
+
+def curve_points(curve: list[dict], top: float = 1.0, width: int = 900, height: int = 220,
+                 pad: int = 40) -> list[dict]:
+    """Positions of the emotion curve's points in an SVG (sentiment -top..+top, bottom..top)."""
     n = len(curve)
     step = (width - 2 * pad) / max(1, n - 1)
     pts = []
     for i, c in enumerate(curve):
-        s = c["mean_sentiment"] or 0.0
+        s = max(-top, min(top, c["mean_sentiment"] or 0.0))
         pts.append({**c, "x": round(pad + i * step if n > 1 else width / 2, 1),
-                    "y": round(pad + (1 - (s + 1) / 2) * (height - 2 * pad), 1)})
+                    "y": round(pad + (1 - (s / top + 1) / 2) * (height - 2 * pad), 1)})
     return pts
 
 
@@ -58,12 +65,16 @@ def render_report(journey: dict, run_info: dict, stage_quotes: dict[str, list[di
     stages = [s for s in journey["stages"] if s["volume"]]
     stage_ids = [s["id"] for s in stages]
     cells = {(c["stage"], c["touchpoint"]): c for c in journey["cells"]}
-    lanes = sorted(journey["touchpoints"], key=lambda t: -t["volume"])
+    # Lanes by volume, the unclassified lane last: it is the least informative row.
+    lanes = sorted(journey["touchpoints"], key=lambda t: (t["id"] == "unclassified", -t["volume"]))
     pain_by_id = {p["pain_point_id"]: p for p in journey["pain_points"]}
-    points = curve_points(journey["emotion_curve"])
+    top = curve_scale(journey["emotion_curve"])
+    points = curve_points(journey["emotion_curve"], top)
     return template.render(
         j=journey, run=run_info, csp=CSP, stages=stages, stage_ids=stage_ids, lanes=lanes, cells=cells,
         pain_by_id=pain_by_id, points=points, polyline=" ".join(f"{p['x']},{p['y']}" for p in points),
-        quotes=stage_quotes,
+        quotes=stage_quotes, axis={"top": top, "zero": 110},
+        names={s["id"]: s["name"] for s in journey["stages"]},
+        tp_names={t["id"]: t["name"] for t in journey["touchpoints"]},
         pain_ranked=sorted(journey["pain_points"], key=lambda p: -p["priority"]),
     )
