@@ -3,86 +3,19 @@ moments of truth. The result is plain data (``journey.json``), read by the repor
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
 
 from feedback2journey import __version__
-from feedback2journey.cluster import Clustering
 from feedback2journey.config import Config
-from feedback2journey.redact import mask_pii
-from feedback2journey.schema import PAIN_POINT_COLUMNS, SCHEMA_VERSION, UNCLASSIFIED
+from feedback2journey.schema import SCHEMA_VERSION, UNCLASSIFIED
 
 
-def _counts(series: pd.Series) -> dict:
+def count_values(series: pd.Series) -> dict:
     vc = series.value_counts()
     return {str(k): int(v) for k, v in vc.items()}
-
-
-def _mode(series: pd.Series) -> str | None:
-    vals = series[series != UNCLASSIFIED]
-    vals = vals if not vals.empty else series
-    return str(vals.value_counts().index[0]) if not vals.empty else None
-
-
-def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clustering,
-                      embeddings: np.ndarray, quotes_per_pain_point: int = 5,
-                      redact: bool = True) -> tuple[pd.DataFrame, pd.Series]:
-    """Pain point table (ids PP01.. by size) and each segment's pain_point_id (None when unassigned).
-
-    ``rows`` are the positions in ``segments`` that were clustered, aligned with ``clustering.assignments``.
-    """
-    seg_pp = pd.Series([None] * len(segments), index=segments.index, dtype=object)
-    assigned = clustering.assignments
-    topics = [t for t in clustering.clusters if (assigned == t).any()]
-    topics.sort(key=lambda t: (-int((assigned == t).sum()), t))
-    n_negative = int((segments["sentiment_label"] == "negative").sum()) or 1
-    records = []
-    for rank, t in enumerate(topics, start=1):
-        pp_id = f"PP{rank:02d}"
-        member_rows = rows[assigned == t]
-        seg_pp.iloc[member_rows] = pp_id
-        members = segments.iloc[member_rows]
-        sims = embeddings[member_rows] @ clustering.clusters[t].centroid
-        quotes, seen = [], set()
-        for pos in np.argsort(-sims):
-            text = members["text"].iloc[pos]
-            key = text.lower().strip(" .!?")
-            if key in seen:
-                continue
-            seen.add(key)
-            quotes.append(mask_pii(text) if redact else text)
-            if len(quotes) >= quotes_per_pain_point:
-                break
-        mean_sent = float(members["sentiment"].mean())
-        size = len(members)
-        records.append({
-            "pain_point_id": pp_id,
-            "label": clustering.clusters[t].label,
-            "keywords": clustering.clusters[t].keywords,
-            "size": size,
-            "items": int(members["item_id"].nunique()),
-            "share_of_negative": round(int((members["sentiment_label"] == "negative").sum()) / n_negative, 4),
-            "mean_sentiment": round(mean_sent, 4),
-            # volume x negativity: a big, mildly negative cluster can outrank a small, angry one
-            "priority": round(size * max(0.05, -mean_sent), 2),
-            "top_stage": _mode(members["stage"]),
-            "top_touchpoint": _mode(members["touchpoint"]),
-            "stages": _counts(members["stage"]),
-            "touchpoints": _counts(members["touchpoint"]),
-            "quotes": quotes,
-        })
-    table = pd.DataFrame(records, columns=PAIN_POINT_COLUMNS)
-    return table, seg_pp
-
-
-def pain_points_for_csv(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
-    for col in ("keywords", "stages", "touchpoints", "quotes"):
-        out[col] = out[col].map(lambda v: json.dumps(v, ensure_ascii=False))
-    return out
 
 
 def _score_kpi(items: pd.DataFrame) -> dict | None:
@@ -120,7 +53,7 @@ def build_journey(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.D
             "volume": int(len(seg)), "items": int(seg["item_id"].nunique()),
             "mean_sentiment": round(float(seg["sentiment"].mean()), 4) if len(seg) else None,
             "sentiment_mix": {lab: int((seg["sentiment_label"] == lab).sum()) for lab in ("negative", "neutral", "positive")},
-            "emotions": _counts(seg["emotion"]),
+            "emotions": count_values(seg["emotion"]),
             "effort_share": round(float((seg["effort"] > 0).mean()), 4) if len(seg) else 0.0,
             "kpi": _score_kpi(its),
             "pain_points": pp_by_stage.get(sid, []),

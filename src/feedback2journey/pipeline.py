@@ -21,7 +21,8 @@ from feedback2journey.config import Config, load_config
 from feedback2journey.embed import Embedder
 from feedback2journey.feel import SentimentScorer, roll_up_items
 from feedback2journey.ingest import Ingested, ingest_frame, ingest_paths
-from feedback2journey.journey import build_journey, build_pain_points
+from feedback2journey.journey import build_journey
+from feedback2journey.painpoints import build_pain_points
 from feedback2journey.progress import Reporter
 from feedback2journey.resources import sample_paths
 from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS, SEGMENT_COLUMNS, SEGMENT_EXTRA_COLUMNS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback2journey.journey import pain_points_for_csv
+from feedback2journey.painpoints import pain_points_for_csv
 from feedback2journey.redact import mask_pii
 from feedback2journey.report import render_report
 
