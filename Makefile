@@ -8,7 +8,7 @@ TORCH  := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test bench clean
+.PHONY: install browser demo test screenshot clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,19 @@ demo: install  ## analyze the bundled sample and write out/report.html
 	$(VENV)/bin/feedback2journey run --out out
 	@echo "Open out/report.html in a browser."
 
-test: install  ## run the test suite (offline; needs no ../shared data)
+# The browser tests drive Debian's Chromium; installed here when missing (needs root, as on CI).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  { echo "Chromium is needed for the browser tests: sudo apt-get install chromium chromium-driver"; exit 1; }
+
+test: install browser  ## run the test suite (offline; needs no ../shared data)
 	$(PY) -m pytest
+
+screenshot: demo browser  ## refresh docs/report.png from the demo's report
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+	  --disable-sync --no-first-run --user-data-dir=$$(mktemp -d) --window-size=1300,1500 \
+	  --screenshot=docs/report.png file://$(CURDIR)/out/report.html
 
 clean:
 	rm -rf out .pytest_cache

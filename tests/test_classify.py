@@ -1,10 +1,11 @@
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from feedback2journey.classify import ChannelResolver, PrototypeClassifier, keyword_pattern
+from feedback2journey.classify import (ChannelResolver, JourneyClassifier, PhraseEvidence, PrototypeClassifier,
+                                       compatibility, fit_temperature, joint_predict, keyword_pattern,
+                                       normalise_word, softmax)
+from feedback2journey.config import Label, Taxonomy
 
 
 def test_keyword_pattern_whole_words_plural_and_phrases():
@@ -13,6 +14,36 @@ def test_keyword_pattern_whole_words_plural_and_phrases():
     assert pat.search("the tracking   number is wrong")
     assert not pat.search("refundable deposit")
     assert not pat.search("household items")
+
+
+@pytest.mark.parametrize("forms", [
+    ("charge", "charges", "charged", "charging"),
+    ("cancel", "cancelled", "cancelling", "cancels"),
+    ("refund", "refunds", "refunded", "refunding"),
+    ("delivery", "deliveries"),
+    ("pay", "paid"),
+    ("address", "addresses"),
+    ("box", "boxes"),
+])
+def test_normalise_word_joins_inflections(forms):
+    assert len({normalise_word(w) for w in forms}) == 1
+
+
+def test_normalise_word_keeps_different_words_apart():
+    assert normalise_word("refund") != normalise_word("refundable")
+    assert normalise_word("ship") != normalise_word("shop")
+    assert normalise_word("status") == "status"
+
+
+def test_phrase_evidence_matches_lemmas_of_multiword_keywords():
+    labels = [Label("renewal", "Renewal", keywords=("cancel my subscription",)),
+              Label("billing", "Billing", keywords=("charged twice", "fee"))]
+    hits = PhraseEvidence(labels).hits(["I'm cancelling my subscriptions today", "They CHARGED me twice",
+                                        "Charged twice! And fees everywhere", "coffee"])
+    assert hits[0] == ["cancelling my subscriptions", None]
+    assert hits[1] == [None, None]  # words in between: not the phrase
+    assert hits[2] == [None, "charged twice', 'fees"]  # every phrase, the longest first
+    assert hits[3] == [None, None]  # whole tokens only
 
 
 def test_channel_resolver_prefers_metadata_then_kind_then_text(config):
@@ -25,6 +56,105 @@ def test_channel_resolver_prefers_metadata_then_kind_then_text(config):
     assert r.resolve(items).tolist() == ["chat", "email", "phone", "app_store", "survey", "phone", "other"]
 
 
+def _fake(labels, vectors, owner, **kw):
+    clf = PrototypeClassifier(labels, **kw)
+    clf.prototypes = np.asarray(vectors, dtype=np.float32)
+    clf.prototype_owner = np.asarray(owner)
+    clf.prototype_texts = [f"p{i}" for i in range(len(owner))]
+    clf.prototype_is_example = np.ones(len(owner), dtype=bool)
+    return clf
+
+
+def test_keyword_boost_moves_the_decision(config):
+    stages = config.taxonomy.stages[:2]
+    clf = _fake(stages, np.eye(2), [0, 1], min_confidence=0.0, keyword_boost=0.5)
+    emb = np.array([[0.7071, 0.7071]], dtype=np.float32)  # exactly between the two prototypes
+    kw = stages[1].keywords[0]
+    out = clf.predict(emb, [f"something about {kw}"])
+    assert out["label"][0] == stages[1].id
+    assert f"keyword '{kw}'" in out["evidence"][0] and "nearest 'p1'" in out["evidence"][0]
+
+
+def test_threshold_gives_unclassified_and_confidence_is_the_winner_probability():
+    labels = [Label("a", "A", description="a"), Label("b", "B", description="b")]
+    emb = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
+    probs = softmax(emb @ np.eye(2), 0.5)
+    for threshold, expect in ((0.0, ["a", "b"]), (probs[1].max() + 0.01, ["a", "unclassified"]),
+                              (1.0, ["unclassified", "unclassified"])):
+        clf = _fake(labels, np.eye(2), [0, 1], min_confidence=threshold, keyword_boost=0.0, temperature=0.5)
+        out = clf.predict(emb, ["x", "y"])
+        assert out["label"].tolist() == expect
+        assert out["candidate"].tolist() == ["a", "b"]  # the winner before the threshold
+        np.testing.assert_allclose(out["confidence"], probs.max(axis=1), rtol=1e-5)
+
+
+def test_top_k_averages_a_labels_best_prototypes():
+    labels = [Label("a", "A", description="a"), Label("b", "B", description="b")]
+    # label a: one very close prototype and two far ones; label b: three fairly close ones
+    protos = np.array([[1, 0, 0], [0, 0, 1], [0, 0, 1], [0.8, 0.6, 0], [0.8, 0.6, 0], [0.8, 0.6, 0]])
+    emb = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
+    one = _fake(labels, protos, [0, 0, 0, 1, 1, 1], top_k=1, keyword_boost=0.0, min_confidence=0.0)
+    three = _fake(labels, protos, [0, 0, 0, 1, 1, 1], top_k=3, keyword_boost=0.0, min_confidence=0.0)
+    assert one.predict(emb, ["x"])["label"][0] == "a"
+    assert three.predict(emb, ["x"])["label"][0] == "b"
+
+
+def test_fit_temperature_recovers_a_known_temperature():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(4000, 5))
+    true_t = 0.3
+    p = softmax(scores, true_t)
+    truth = np.array([rng.choice(5, p=row) for row in p])
+    assert abs(fit_temperature(scores, truth) - true_t) < 0.05
+
+
+def _tax():
+    stages = (Label("purchase", "Purchase", description="x"), Label("after", "After", description="x"),
+              Label("delivery", "Delivery", description="x", parent="after"))
+    tps = (Label("checkout", "Checkout", description="x", stages=("purchase",)),
+           Label("courier", "Courier", description="x", stages=("after",)),
+           Label("website", "Website", description="x"))
+    return Taxonomy(stages, tps, (Label("email", "Email", description="x"),))
+
+
+def test_compatibility_includes_sub_stages_and_open_touchpoints():
+    tax = _tax()
+    c = compatibility(tax, ["purchase", "after", "delivery"], ["checkout", "courier", "website"])
+    assert c.tolist() == [[1, 0, 1], [0, 1, 1], [0, 1, 1]]  # delivery is a sub-stage of after
+
+
+def test_joint_choice_respects_compatibility():
+    compat = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    ps = np.array([[0.6, 0.4]])  # stage alone says 0
+    pt = np.array([[0.1, 0.9]])  # touchpoint alone says 1 -> incompatible pair (0, 1)
+    si, ti, cs, ct = joint_predict(ps, pt, compat)
+    assert (si[0], ti[0]) == (1, 1)  # 0.4 * 0.9 beats 0.6 * 0.1
+    np.testing.assert_allclose([cs[0], ct[0]], [0.36 / 0.42, 0.36 / 0.42], rtol=1e-6)
+
+
+def test_journey_classifier_never_outputs_an_incompatible_pair():
+    tax = _tax()
+    rng = np.random.default_rng(1)
+    protos = rng.normal(size=(6, 8))
+    protos /= np.linalg.norm(protos, axis=1, keepdims=True)
+    st = _fake(tax.stages, protos[:3], [0, 1, 2], min_confidence=0.0, keyword_boost=0.0, temperature=0.1)
+    tp = _fake(tax.touchpoints, protos[3:], [0, 1, 2], min_confidence=0.0, keyword_boost=0.0, temperature=0.1)
+    emb = rng.normal(size=(300, 8)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    s, t = JourneyClassifier(tax, st, tp).predict(emb, ["x"] * 300)
+    allowed = {("purchase", "checkout"), ("after", "courier"), ("delivery", "courier")} | \
+        {(x, "website") for x in ("purchase", "after", "delivery")}
+    assert set(zip(s["label"], t["label"])) <= allowed
+    free_s, free_t = JourneyClassifier(tax, st, tp, joint=False).predict(emb, ["x"] * 300)
+    assert not set(zip(free_s["label"], free_t["label"])) <= allowed  # the constraint did something
+
+
+def test_every_default_touchpoint_stage_is_known(config):
+    ids = set(config.taxonomy.stage_ids())
+    for tp in config.taxonomy.touchpoints:
+        assert set(tp.stages) <= ids
+
+
 @pytest.mark.slow
 def test_zero_shot_labels_clear_cases(models):
     models.ensure_fitted()
@@ -32,35 +162,32 @@ def test_zero_shot_labels_clear_cases(models):
              "I was charged twice for the same invoice",
              "My card keeps getting declined when I try to pay",
              "I want to send the jacket back and get my money back",
-             "I saw your advert on Instagram and wanted to know more"]
+             "I saw your advert on Instagram and wanted to know more",
+             "I'd like to make a formal complaint about your staff"]
     emb = models.embedder.encode(texts)
-    stages = models.stage_classifier.predict(emb, texts)
-    touch = models.touchpoint_classifier.predict(emb, texts)
-    assert stages["label"].tolist() == ["delivery", "billing", "purchase", "returns", "awareness"]
+    stages, touch = models.journey_classifier.predict(emb, texts)
+    assert stages["label"].tolist()[:5] == ["delivery", "billing", "purchase", "returns", "awareness"]
     assert touch["label"].tolist()[:4] == ["delivery_and_courier", "billing_and_invoices", "checkout_and_payment",
                                           "returns_and_refunds"]
+    assert touch["label"][5] == "feedback_and_complaints"
     assert all(0 < c <= 1 for c in stages["confidence"])
     assert stages["evidence"][0].startswith("delivery: ") and "nearest '" in stages["evidence"][0]
+    assert "keywords 'parcel', 'tracking'" in touch["evidence"][0]
+
+
+@pytest.mark.slow
+def test_calibration_is_fitted_on_the_taxonomy_examples(models):
+    models.ensure_fitted()
+    cal = models.touchpoint_classifier.calibration
+    assert cal["method"].startswith("leave-one-out")
+    assert 0.005 < cal["temperature"] < 1.0 and cal["examples"] > 100
+    assert cal["loo_accuracy"] > 0.6  # the taxonomy's own examples are mostly told apart
 
 
 @pytest.mark.slow
 def test_threshold_turns_weak_guesses_into_unclassified(config, embedder):
     strict = PrototypeClassifier(config.taxonomy.stages, min_confidence=0.999).fit(embedder)
     texts = ["ok", "My parcel still hasn't arrived"]
-    labels = strict.predict(embedder.encode(texts), texts)["label"].tolist()
-    assert labels[0] == "unclassified"
-    loose = dataclasses.replace(config.settings)
-    assert loose.stage_min_confidence < 0.999
-
-
-def test_keyword_boost_moves_the_decision(config):
-    stages = config.taxonomy.stages[:2]
-    clf = PrototypeClassifier(stages, min_confidence=0.0, keyword_boost=0.5)
-    # fake prototypes: two orthogonal unit vectors; the text sits exactly between them
-    clf.prototypes = np.eye(2, dtype=np.float32)
-    clf.prototype_owner = np.array([0, 1])
-    clf.prototype_texts = ["a", "b"]
-    emb = np.array([[0.7071, 0.7071]], dtype=np.float32)
-    kw = stages[1].keywords[0]
-    assert clf.predict(emb, [f"something about {kw}"])["label"][0] == stages[1].id
-    assert "keyword" in clf.predict(emb, [f"something about {kw}"])["evidence"][0]
+    out = strict.predict(embedder.encode(texts), texts)
+    assert out["label"][0] == "unclassified"
+    assert out["candidate"][1] == "delivery"

@@ -52,7 +52,13 @@ def run(
     segment_column: Optional[str] = typer.Option(None, "--segment-column", help="Customer segment / persona column."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Input encoding (default: detected), "
                                            "e.g. latin-1, utf-16."),
-    no_redact: bool = typer.Option(False, "--no-redact", help="Keep emails, phone and card numbers in quotes."),
+    segment_by: Optional[str] = typer.Option(None, "--segment-by", help="Item column (persona, plan, source...) "
+                                             "for side-by-side maps and the report's filter."),
+    xlsx: bool = typer.Option(False, "--xlsx", help="Also write journey.xlsx (one sheet per table)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Trained head folder from `feedback2journey "
+                                         "train` (default: zero-shot from the taxonomy)."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep e-mails, phone/card numbers, IBANs, addresses "
+                                   "and names (masked by default)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ):
     """Analyze feedback files and write the journey map, tables and report to --out.
@@ -64,6 +70,10 @@ def run(
       feedback2journey run tickets.csv --out journey-out
 
       f2j run export.xlsx -t title -t body --score-column stars --out reviews-map
+
+      feedback2journey run survey.csv --segment-by plan --xlsx --out by-plan
+
+      feedback2journey run tickets.csv --model models/support --out journey-out  [dim]# a trained head[/dim]
     """
     from feedback2journey.pipeline import analyze
     from feedback2journey.progress import Reporter, RichReporter
@@ -77,13 +87,86 @@ def run(
         if not quiet:
             err.print(f"Reading {len(inputs) if inputs else 'the bundled sample'} input(s)...")
         result = analyze(list(inputs) if inputs else None, cfg, columns=mapping, encoding=encoding,
-                         reporter=reporter, redact=not no_redact)
-        paths = result.write(out, redact=not no_redact)
-    except (ConfigError, InputError) as exc:
+                         reporter=reporter, redact=not no_redact, segment_by=segment_by, model=model)
+        paths = result.write(out, xlsx=xlsx)
+    except (ConfigError, InputError, KeyError) as exc:
         err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
         raise typer.Exit(2)
     if not quiet:
         _summary(result, paths["report.html"])
+
+
+@app.command()
+def train(
+    labeled: Path = typer.Argument(..., help="Labelled examples: a text column plus stage and/or touchpoint "
+                                   "(taxonomy ids; an empty cell = not labelled)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (head.npz + head.json)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Taxonomy/settings YAML the labels use."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", "-t", help="Text column (default: text)."),
+):
+    """Fit a classification head (logistic regression on embeddings) on labelled examples.
+
+    [bold]Example[/bold]
+
+      feedback2journey train labeled.csv --out models/support   [dim]# then:[/dim]
+
+      feedback2journey run tickets.csv --model models/support
+    """
+    from feedback2journey.embed import Embedder
+    from feedback2journey.evaluate import load_labeled
+    from feedback2journey.train import train as fit
+
+    try:
+        cfg = load_config(config)
+        data = load_labeled(labeled, cfg, text_column)
+        result = fit(data, cfg, Embedder(), out)
+    except (ConfigError, InputError) as exc:
+        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    for task, info in result["meta"]["tasks"].items():
+        m = info["metrics"]
+        cv = (f"cross-validated macro-F1 {m['cv_macro_f1']:.3f}, ECE {m['cv_ece']:.3f}" if m
+              else "too few examples per class to cross-validate")
+        err.print(f"{task}: {info['n']} examples, {len(info['class_counts'])} labels · {cv}", highlight=False)
+    err.print(f"Wrote {out}. Use it: feedback2journey run INPUT --model {out}   (check: feedback2journey eval "
+              f"LABELED.csv --model {out})")
+
+
+@app.command(name="eval")
+def eval_(
+    labeled: Path = typer.Argument(..., help="Labelled examples: a text column plus stage and/or touchpoint."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Trained head folder (default: zero-shot)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Taxonomy/settings YAML."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", "-t", help="Text column (default: text)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the full report as JSON here."),
+):
+    """Score the classifier on labelled examples: per-class precision/recall/F1, macro-F1, confusion matrix,
+    worst-confused examples and calibration, so you can check a taxonomy before trusting a map.
+
+    [bold]Examples[/bold]
+
+      feedback2journey eval labeled.csv --config my-journey.yaml
+
+      feedback2journey eval labeled.csv --model models/support --json eval.json
+    """
+    from feedback2journey.embed import Embedder
+    from feedback2journey.evaluate import evaluate, load_labeled, render, write_json
+    from feedback2journey.train import build_classifier
+
+    try:
+        cfg = load_config(config)
+        data = load_labeled(labeled, cfg, text_column)
+        embedder = Embedder()
+        report = evaluate(data, build_classifier(cfg, embedder, model), embedder)
+    except (ConfigError, InputError) as exc:
+        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    report.update({"labeled": str(labeled), "model": str(model) if model else "zero-shot",
+                   "config_hash": cfg.hash()})
+    render(report, Console())
+    if json_out:
+        write_json(report, json_out)
+        err.print(f"Wrote {json_out}")
 
 
 def _summary(result, report: Path) -> None:
@@ -136,6 +219,34 @@ def validate(config: Path = typer.Argument(..., help="Taxonomy/settings YAML to 
     tax = cfg.taxonomy
     typer.echo(f"OK: {len(tax.stages)} stages, {len(tax.touchpoints)} touchpoints, {len(tax.channels)} channels "
                f"(config hash {cfg.hash()})")
+
+
+@app.command()
+def export(
+    run_dir: Path = typer.Argument(..., help="The --out folder of a finished run."),
+    fmt: list[str] = typer.Option(["json", "csv", "mermaid", "xlsx"], "--format", "-f",
+                                  help="json | csv (stage x touchpoint grid) | mermaid | xlsx; repeatable."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write (default: RUN_DIR)."),
+):
+    """Re-export a finished run without recomputing anything.
+
+    [bold]Examples[/bold]
+
+      feedback2journey export journey-out --format xlsx
+
+      feedback2journey export journey-out -f mermaid -f csv --out for-miro
+    """
+    from feedback2journey.export import export_files, load_run
+    from feedback2journey.write import atomic_write
+
+    try:
+        run = load_run(run_dir)
+        written = export_files(run, out or run_dir, tuple(fmt), atomic_write)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    for name, path in written.items():
+        typer.echo(f"wrote {path}")
 
 
 def main() -> None:

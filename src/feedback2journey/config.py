@@ -73,7 +73,9 @@ class Settings:
     stage_min_confidence: float = 0.30  # below this the stage is "unclassified"
     touchpoint_min_confidence: float = 0.25
     keyword_boost: float = 0.08  # added to a label's similarity when one of its keywords matches
-    temperature: float = 0.05  # softmax temperature over cosine similarities
+    temperature: float = 0.05  # softmax temperature over cosine similarities (used when calibrate is false)
+    calibrate: bool = True  # fit the temperature by leave-one-out over the taxonomy's own examples
+    joint_stage_touchpoint: bool = True  # choose (stage, touchpoint) together, respecting touchpoint `stages`
     # feeling
     negative_threshold: float = -0.15  # sentiment <= this is "negative"
     positive_threshold: float = 0.15  # sentiment >= this is "positive"

@@ -12,11 +12,14 @@ complaint.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 _CLOSER_PHRASES = [
     r"(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))(?: (?:there|team|all|guys|folks|support|sir|madam|[a-z]+))?",
@@ -59,7 +62,7 @@ _FAILURE = re.compile(
     re.I,
 )
 _DENIED_PROBLEM = re.compile(
-    r"\b(?:no (?:problems?|issues?|complaints?|trouble|hassle|fuss)(?: at all| whatsoever)?|"
+    r"\b(?:no (?:real |major |big |other )?(?:problems?|issues?|complaints?|trouble|hassle|fuss)(?: at all| whatsoever)?|"
     r"never (?:had|have) (?:a|an|any) (?:problem|issue|complaint)|not (?:bad|a problem|an issue)|"
     r"nothing to complain about|couldn'?t be (?:happier|better)|without (?:any )?(?:issues?|problems?|hassle))\b",
     re.I,
@@ -103,6 +106,42 @@ _EFFORT = re.compile(
 )
 
 
+# "not happy", "wasn't helpful", "doesn't work well": a negated positive is a complaint. Sentence embeddings
+# are weak on negation (MiniLM puts "not happy" next to "happy"), so this is a rule.
+_NEGATED_POSITIVE = re.compile(
+    r"\b(?:not|never|no longer|hardly|barely|isn'?t|wasn'?t|aren'?t|weren'?t|don'?t|doesn'?t|didn'?t|won'?t|"
+    r"haven'?t|hasn'?t|ain'?t)\s+(?:(?:very|really|too|so|that|at all|particularly|overly|exactly|even|quite|"
+    r"be|been|feel|feeling|seem|look|looks|very)\s+){0,2}"
+    r"(?:happy|pleased|satisfied|impressed|good|great|helpful|useful|easy|fast|quick|clear|worth(?: it)?|"
+    r"acceptable|ok|okay|fine|nice|friendly|professional|reliable|working|work(?:s|ed)? (?:well|properly|right)|"
+    r"recommend(?:ed)?|resolved|fixed|sorted|solved|answered|refunded)\b",
+    re.I,
+)
+# Service outcomes that are reliably good in support text ("arrived on time", "sorted it in minutes").
+_GOOD_OUTCOME = re.compile(
+    r"\b(?:arrived (?:on time|early|quickly|the next day|as promised)|works? (?:fine|well|great|perfectly|a treat)|"
+    r"(?:sorted|resolved|fixed|solved|refunded)(?: (?:it|everything|my \w+|the (?:issue|problem)))?(?: out)? "
+    r"(?:quickly|straight away|in minutes|immediately|right away|the same day|on the first call)|"
+    r"(?:quick|fast|easy|painless|smooth) (?:refund|return|delivery|process|fix|checkout|setup|set-up))\b",
+    re.I,
+)
+# Effort statements ("called three times", "passed between departments", "on hold") are complaints.
+_EFFORT_COMPLAINT = re.compile(
+    r"\b(?:passed (?:around|between|from)|bounced (?:around|between)|transferred (?:\w+ ){0,2}(?:times|again|around)|"
+    r"on hold|(?:called|rang|phoned|emailed|e-mailed|contacted|messaged|chased|wrote|complained)\b(?: \w+){0,3} "
+    r"(?:again|twice|three times|four times|several times|multiple times|many times|repeatedly|every day|"
+    r"(?:\d+|two|three|four|five) times)|keep (?:calling|emailing|asking|chasing)|had to (?:call|chase|explain|repeat)|"
+    r"explain(?:ed)? (?:it |myself |everything )?(?:again|three times|twice))\b",
+    re.I,
+)
+# "X, but Y" / "X; however, Y": the clause after the contrast carries the verdict.
+_CONTRAST_WORD = re.compile(r"(?:^|[\s,;:.-])(?:but|however|yet|though|unfortunately|sadly|except)\b[\s,]*", re.I)
+
+# Blend of the trained head and VADER in the embeddings path (chosen on the training pool's dev split;
+# see docs/sentiment.md): the head knows support vocabulary, VADER knows intensifiers and negation.
+HEAD_WEIGHT = 0.5
+
+
 @dataclass(frozen=True)
 class Feeling:
     sentiment: float
@@ -113,9 +152,17 @@ class Feeling:
 
 
 class SentimentScorer:
-    """Rule-corrected lexicon scorer. ``score(texts)`` returns one row per text (see ``Feeling``)."""
+    """Sentiment, emotion and effort per text. ``score(texts, embeddings=None)`` returns one row per text.
 
-    def __init__(self, negative_threshold: float = -0.15, positive_threshold: float = 0.15):
+    With ``embeddings`` (the pipeline's MiniLM vectors, aligned with ``texts``) the base score is the trained
+    head (``sentiment_head.py``) blended with VADER; without them it is VADER alone. Either way the rules
+    below then override where they are reliable: closers are 0, denied problems positive, waiting /
+    not-received / service failures / negated praise negative, sarcasm negative, and after a contrast word
+    the later clause decides.
+    """
+
+    def __init__(self, negative_threshold: float = -0.15, positive_threshold: float = 0.15, head=None,
+                 emotions: tuple[str, ...] | None = None):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self.vader = SentimentIntensityAnalyzer()
@@ -123,22 +170,76 @@ class SentimentScorer:
             self.vader.lexicon.pop(word, None)
         self.negative_threshold = negative_threshold
         self.positive_threshold = positive_threshold
+        # Emotions the scorer may return (configurable subset of EMOTIONS; "neutral" is always allowed).
+        self.emotions = tuple(e for e in EMOTIONS if emotions is None or e in emotions or e == "neutral")
+        self._head_arg = head  # None: the bundled head, loaded on first use; False: never use a head
+        self._head = None
+        self._head_error: str | None = None
 
-    def feel(self, text: str) -> Feeling:
+    # -- the trained head ------------------------------------------------------------------------------
+    @property
+    def head(self):
+        """The trained head, or None if it is disabled or missing (then scoring uses lexicon + rules)."""
+        if self._head is None and self._head_arg is not False and self._head_error is None:
+            from feedback2journey.sentiment_head import SentimentHead
+
+            if isinstance(self._head_arg, SentimentHead):
+                self._head = self._head_arg
+            else:
+                try:
+                    self._head = SentimentHead.load(self._head_arg)
+                except (FileNotFoundError, OSError, KeyError, ValueError) as exc:
+                    self._head_error = str(exc)
+                    log.warning("sentiment head unavailable, using lexicon + rules: %s", exc)
+        return self._head
+
+    @property
+    def method_id(self) -> str:
+        return f"{self.head.id}+vader+rules" if self.head is not None else "vader+rules"
+
+    # -- scoring ---------------------------------------------------------------------------------------
+    def _vader(self, text: str) -> float:
+        return float(self.vader.polarity_scores(text)["compound"])
+
+    def _apply_rules(self, t: str, s: float) -> float:
+        """Override the base score ``s`` where a rule is reliable."""
+        if _DENIED_PROBLEM.search(t):
+            return max(s, 0.5)
+        if _GOOD_OUTCOME.search(t):
+            s = max(s, 0.4)
+        if _NEGATED_POSITIVE.search(t):
+            s = min(s, -0.4)
+        if _EFFORT_COMPLAINT.search(t) and s < 0.5:
+            s = min(s, -0.4)
+        if _WAITING.search(t):
+            s = min(s, -0.5)
+        if _FAILURE.search(t):
+            s = min(s, -0.5) if s < 0.5 else s - 0.8  # strong praise with one failure word stays mixed
+        if _SARCASM.search(t):
+            s = -0.6
+        return s
+
+    def feel(self, text: str, base: float | None = None) -> Feeling:
+        """One text. ``base`` is the head's (blended) score; None means VADER alone."""
         t = text.strip()
         if _CLOSER.match(t):
             return Feeling(0.0, "gratitude" if re.search(r"thank|appreciat", t, re.I) else "neutral", 0.2, 0.0, True)
-        s = float(self.vader.polarity_scores(t)["compound"])
-        denied = bool(_DENIED_PROBLEM.search(t))
-        if denied:
-            s = max(s, 0.5)
+        s = self._vader(t) if base is None else base
+        parts = [m.end() for m in _CONTRAST_WORD.finditer(t) if m.start() > 0]
+        tail = t[parts[-1]:] if parts else ""
+        if len(tail.split()) >= 3:
+            # "Lovely staff, but my refund still hasn't arrived": the rules and the verdict come from the tail,
+            # unless the tail has nothing to say (then the whole segment is used).
+            tail_rule = self._apply_rules(tail, 0.0)
+            tail_v = self._vader(tail)
+            if tail_rule != 0.0:
+                s = self._apply_rules(tail, min(s, 0.0) if tail_rule < 0 else max(s, 0.0))
+            elif abs(tail_v) >= 0.3:
+                s = 0.3 * s + 0.7 * tail_v
+            else:
+                s = self._apply_rules(t, s)
         else:
-            if _WAITING.search(t):
-                s = min(s, -0.5)
-            if _FAILURE.search(t):
-                s = min(s, -0.5) if s < 0.5 else s - 0.8  # strong praise with one failure word stays mixed
-            if _SARCASM.search(t):
-                s = -0.6
+            s = self._apply_rules(t, s)
         s = float(np.clip(s, -1.0, 1.0))
         effort = 1.0 if _EFFORT.search(t) else 0.0
         emotion, intensity = self._emotion(t, s)
@@ -148,15 +249,22 @@ class SentimentScorer:
         polarity = "negative" if s <= self.negative_threshold else "positive" if s >= self.positive_threshold else "neutral"
         allowed = _NEGATIVE_EMOTIONS if polarity == "negative" else _POSITIVE_EMOTIONS if polarity == "positive" \
             else ("confusion", "worry", "gratitude")
+        if polarity == "negative" and "frustration" in self.emotions and _SARCASM.search(text):
+            return "frustration", round(min(1.0, 0.4 + abs(s) * 0.6), 3)
         for emotion in allowed:  # ordered by specificity
-            if _EMOTION_RES[emotion].search(text):
+            if emotion in self.emotions and _EMOTION_RES[emotion].search(text):
                 return emotion, round(min(1.0, 0.4 + abs(s) * 0.6), 3)
         if polarity == "negative":
             angry = text.isupper() and len(text) > 12 or "!" in text or _EFFORT.search(text) is not None
-            return ("frustration" if angry else "disappointment"), round(min(1.0, 0.3 + abs(s) * 0.6), 3)
+            return self._fallback(("frustration" if angry else "disappointment"), s)
         if polarity == "positive":
-            return "satisfaction", round(min(1.0, 0.3 + abs(s) * 0.6), 3)
+            return self._fallback("satisfaction", s)
         return "neutral", 0.0
+
+    def _fallback(self, emotion: str, s: float) -> tuple[str, float]:
+        if emotion not in self.emotions:
+            return "neutral", 0.0
+        return emotion, round(min(1.0, 0.3 + abs(s) * 0.6), 3)
 
     def label(self, sentiment: float) -> str:
         if sentiment <= self.negative_threshold:
@@ -165,8 +273,23 @@ class SentimentScorer:
             return "positive"
         return "neutral"
 
-    def score(self, texts) -> pd.DataFrame:
-        rows = [self.feel(t) for t in texts]
+    def base_scores(self, texts: list[str], embeddings) -> np.ndarray | None:
+        """The head's score blended with VADER, or None when there are no embeddings or no head."""
+        if embeddings is None or self.head is None:
+            return None
+        emb = np.asarray(embeddings)
+        if emb.shape[0] != len(texts):
+            raise ValueError(f"embeddings has {emb.shape[0]} rows for {len(texts)} texts")
+        if len(texts) == 0:
+            return np.zeros(0)
+        h = self.head.polarity(emb).astype(np.float64)
+        v = np.array([self._vader(t) for t in texts])
+        return HEAD_WEIGHT * h + (1.0 - HEAD_WEIGHT) * v
+
+    def score(self, texts, embeddings=None) -> pd.DataFrame:
+        texts = [str(t) for t in texts]
+        base = self.base_scores(texts, embeddings)
+        rows = [self.feel(t, None if base is None else float(base[i])) for i, t in enumerate(texts)]
         frame = pd.DataFrame({
             "sentiment": [r.sentiment for r in rows],
             "emotion": [r.emotion for r in rows],

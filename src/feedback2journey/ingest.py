@@ -17,6 +17,7 @@ from feedback2journey.clean import clean_text
 from feedback2journey.columns import ColumnError, ColumnMapping, detect_columns
 from feedback2journey.config import Settings
 from feedback2journey.read import InputError, RawTable, read_table
+from feedback2journey.redact import mask_pii
 from feedback2journey.schema import OUTPUT_COLUMNS, REJECT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -59,29 +60,30 @@ def source_names(paths: list[Path]) -> list[str]:
 
 
 def ingest_paths(paths: list[str | Path], mapping: ColumnMapping | None, settings: Settings,
-                 encoding: str | None = None) -> Ingested:
+                 encoding: str | None = None, redact: bool = False) -> Ingested:
     paths = [Path(p) for p in paths]
     tables = []
     for p in paths:
         tables.append(read_table(p, encoding=encoding))
-    return ingest_tables(tables, source_names(paths), mapping, settings)
+    return ingest_tables(tables, source_names(paths), mapping, settings, redact)
 
 
 def ingest_frame(frame: pd.DataFrame, mapping: ColumnMapping | None, settings: Settings,
-                 source: str = "dataframe") -> Ingested:
+                 source: str = "dataframe", redact: bool = False) -> Ingested:
     table = RawTable(path=f"<{source}>", format="dataframe", frame=frame.reset_index(drop=True))
-    return ingest_tables([table], [source], mapping, settings)
+    return ingest_tables([table], [source], mapping, settings, redact)
 
 
 def ingest_tables(tables: list[RawTable], sources: list[str], mapping: ColumnMapping | None,
-                  settings: Settings) -> Ingested:
+                  settings: Settings, redact: bool = False) -> Ingested:
+    """``redact``: mask PII (regex) in the cleaned text and in the input's text columns, before anything else."""
     items, rejects, summaries = [], [], []
     for table, source in zip(tables, sources):
         try:
             cols = detect_columns(table.frame, mapping)
         except ColumnError as exc:
             raise InputError(f"{table.path}: {exc}") from exc
-        kept, rej, warnings = _items_from_table(table, source, cols, settings)
+        kept, rej, warnings = _items_from_table(table, source, cols, settings, redact)
         items.append(kept)
         rejects.append(rej)
         summaries.append(InputSummary(
@@ -98,7 +100,7 @@ def ingest_tables(tables: list[RawTable], sources: list[str], mapping: ColumnMap
     return Ingested(all_items, all_rejects.reindex(columns=REJECT_COLUMNS), summaries)
 
 
-def _items_from_table(table: RawTable, source: str, cols: ColumnMapping, settings: Settings):
+def _items_from_table(table: RawTable, source: str, cols: ColumnMapping, settings: Settings, redact: bool):
     frame = table.frame
     n = len(frame)
     row_numbers = table.row_numbers or list(range(1, n + 1))
@@ -114,6 +116,8 @@ def _items_from_table(table: RawTable, source: str, cols: ColumnMapping, setting
         raw = raw_texts[i]
         item_id = ids[i] if ids[i] and ids[i].lower() != "nan" else f"{source}#{row}"
         text = clean_text(raw) if raw else ""
+        if redact:
+            text = mask_pii(text)
         reason = None
         if not raw.strip():
             reason = "empty text" if not raw else "whitespace-only text"
@@ -135,7 +139,7 @@ def _items_from_table(table: RawTable, source: str, cols: ColumnMapping, setting
                 n_truncated += 1
         if reason:
             rejects.append({"source": source, "row_number": row, "item_id": item_id, "reason": reason,
-                            "text": raw[:200]})
+                            "text": mask_pii(raw[:200]) if redact else raw[:200]})
             continue
         seen_ids[item_id] = row
         keep_idx.append(i)
@@ -161,6 +165,8 @@ def _items_from_table(table: RawTable, source: str, cols: ColumnMapping, setting
         "input_kind": cols.input_kind,
         "truncated": truncated,
     })
+    if redact:  # the original text columns carry the same personal data
+        kept = kept.assign(**{c: kept[c].map(lambda v: mask_pii(v) if isinstance(v, str) else v) for c in cols.text})
     extras = kept.rename(columns={c: f"input_{c}" for c in kept.columns if c in _RESERVED})
     items = pd.concat([base, extras], axis=1)
     return items, pd.DataFrame(rejects, columns=REJECT_COLUMNS), warnings

@@ -107,3 +107,71 @@ def build_journey(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.D
         "pain_points": [{k: (v if not isinstance(v, (np.integer, np.floating)) else v.item()) for k, v in rec.items()}
                         for rec in pain_points.to_dict(orient="records")],
     }
+
+
+def _text_labels(series: pd.Series) -> pd.Series:
+    """Values as display strings, missing ones as '' (pandas 3's astype(str) keeps NaN)."""
+    return series.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT
+                      else str(v)).astype(object)
+
+
+def segment_view(items: pd.DataFrame, segments: pd.DataFrame, config: Config, column: str,
+                 max_values: int = 8) -> dict:
+    """One row of the map per value of an item column (persona, plan, source...), for side-by-side comparison."""
+    if column not in items.columns:
+        raise KeyError(f"--segment-by: no column {column!r} in the items. Columns: {', '.join(map(str, items.columns))}")
+    values = _text_labels(items[column]).replace("", "(none)")
+    per_item = dict(zip(items["item_id"], values))
+    seg = segments.assign(_v=segments["item_id"].map(per_item))
+    top = values.value_counts().head(max_values).index.tolist()
+    rows = []
+    for value in top:
+        part = seg[seg["_v"] == value]
+        stages = []
+        for st in config.taxonomy.stages:
+            cell = part[part["stage"] == st.id]
+            stages.append({"id": st.id, "volume": int(len(cell)),
+                           "mean_sentiment": round(float(cell["sentiment"].mean()), 4) if len(cell) else None})
+        rows.append({"value": value, "items": int((values == value).sum()), "segments": int(len(part)),
+                     "mean_sentiment": round(float(part["sentiment"].mean()), 4) if len(part) else None,
+                     "stages": stages})
+    return {"column": column, "values": rows, "omitted_values": int(max(0, values.nunique() - len(top)))}
+
+
+def build_explorer(items: pd.DataFrame, segments: pd.DataFrame, config: Config, filter_column: str | None = None,
+                   quotes_per_cell: int = 6, seed: int = 0) -> dict:
+    """Compact data for the report's drill-down and filters: aggregates by stage x touchpoint x source x
+    month x segment (summed client-side under filters) and a sample of quotes per cell. Size grows with the
+    number of distinct groups, not with rows: a 100k-item run stays a few MB."""
+    stage_ids = [s.id for s in config.taxonomy.stages] + [UNCLASSIFIED]
+    tp_ids = [t.id for t in config.taxonomy.touchpoints] + [UNCLASSIFIED]
+    info = items.set_index("item_id")
+    month = info["date"].dt.strftime("%Y-%m") if "date" in info and info["date"].notna().any() else None
+    col = filter_column or ("segment" if "segment" in info and info["segment"].notna().any() else None)
+    seg = segments.assign(
+        f_src=_text_labels(segments["item_id"].map(info["source"])),
+        f_month=_text_labels(segments["item_id"].map(month)) if month is not None else "",
+        f_seg=_text_labels(segments["item_id"].map(info[col])) if col else "",
+    )
+    dims = {name: sorted(seg[c].unique().tolist()) for name, c in
+            (("sources", "f_src"), ("months", "f_month"), ("segments", "f_seg"))}
+    index = {name: {v: i for i, v in enumerate(vals)} for name, vals in dims.items()}
+    st_i = {s: i for i, s in enumerate(stage_ids)}
+    tp_i = {t: i for i, t in enumerate(tp_ids)}
+    neg = (seg["sentiment_label"] == "negative").astype(int)
+    grouped = seg.assign(_neg=neg).groupby(["stage", "touchpoint", "f_src", "f_month", "f_seg"], sort=True)
+    agg = grouped.agg(n=("sentiment", "size"), s=("sentiment", "sum"), neg=("_neg", "sum")).reset_index()
+    groups = [[st_i.get(r.stage, len(stage_ids) - 1), tp_i.get(r.touchpoint, len(tp_ids) - 1),
+               index["sources"][r.f_src], index["months"][r.f_month], index["segments"][r.f_seg],
+               int(r.n), round(float(r.s), 3), int(r.neg)] for r in agg.itertuples()]
+    # Quotes: the most strongly felt segments per cell, both signs, closers left out.
+    content = seg[~seg["is_closer"].astype(bool)] if "is_closer" in seg else seg
+    ranked = content.assign(strength=content["sentiment"].abs()).sort_values("strength", ascending=False, kind="stable")
+    picks = pd.concat([ranked[ranked["sentiment"] < 0].groupby(["stage", "touchpoint"]).head(quotes_per_cell // 2),
+                       ranked[ranked["sentiment"] >= 0].groupby(["stage", "touchpoint"]).head(quotes_per_cell // 2)])
+    quotes = [[st_i.get(r.stage, len(stage_ids) - 1), tp_i.get(r.touchpoint, len(tp_ids) - 1),
+               index["sources"][r.f_src], index["months"][r.f_month], index["segments"][r.f_seg],
+               round(float(r.sentiment), 2), r.text, r.pain_point_id if isinstance(r.pain_point_id, str) else ""]
+              for r in picks.itertuples()]
+    return {"stages": stage_ids, "touchpoints": tp_ids, "filter_column": col, **dims,
+            "groups": groups, "quotes": quotes}

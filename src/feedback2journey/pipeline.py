@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from feedback2journey import __version__
-from feedback2journey.classify import ChannelResolver, PrototypeClassifier
+from feedback2journey.classify import ChannelResolver, JourneyClassifier, PrototypeClassifier
 from feedback2journey.clean import analysis_text
 from feedback2journey.cluster import PainPointClusterer
 from feedback2journey.columns import ColumnMapping
@@ -21,12 +21,14 @@ from feedback2journey.config import Config, load_config
 from feedback2journey.embed import Embedder
 from feedback2journey.feel import SentimentScorer, roll_up_items
 from feedback2journey.ingest import Ingested, ingest_frame, ingest_paths
-from feedback2journey.journey import build_journey
+from feedback2journey.journey import build_explorer, build_journey, segment_view
 from feedback2journey.painpoints import build_pain_points
 from feedback2journey.progress import Reporter
+from feedback2journey.redact import QuoteRedactor
 from feedback2journey.resources import sample_paths
 from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS, SEGMENT_COLUMNS, SEGMENT_EXTRA_COLUMNS
 from feedback2journey.segment import SPACY_MODEL, Segmenter
+from feedback2journey.train import build_classifier, load_head
 
 
 @dataclass
@@ -39,28 +41,39 @@ class Models:
     stage_classifier: PrototypeClassifier | None = None
     touchpoint_classifier: PrototypeClassifier | None = None
     scorer: SentimentScorer | None = None
+    model: str | Path | None = None  # a trained head folder (`feedback2journey train`); None = zero-shot
+    journey_classifier: JourneyClassifier | None = None
+    quote_redactor: QuoteRedactor = field(default_factory=QuoteRedactor)
 
     def __post_init__(self):
         s = self.config.settings
         tax = self.config.taxonomy
         self.segmenter = self.segmenter or Segmenter(s.sentence_splitter, s.split_contrast, s.min_clause_words)
-        self.stage_classifier = self.stage_classifier or PrototypeClassifier(
-            tax.stages, s.stage_min_confidence, s.keyword_boost, s.temperature)
-        self.touchpoint_classifier = self.touchpoint_classifier or PrototypeClassifier(
-            tax.touchpoints, s.touchpoint_min_confidence, s.keyword_boost, s.temperature)
+        # Stage/touchpoint: zero-shot prototypes, or trained heads from `model`; built in ensure_fitted().
+        if self.model is not None:
+            load_head(self.model, self.config)  # a wrong folder or taxonomy fails here, before any work
         self.scorer = self.scorer or SentimentScorer(s.negative_threshold, s.positive_threshold)
         self.channels = ChannelResolver(tax.channels)
         self._fitted = False
 
     def ensure_fitted(self) -> None:
         if not self._fitted:
-            self.stage_classifier.fit(self.embedder)
-            self.touchpoint_classifier.fit(self.embedder)
+            if self.journey_classifier is None and (self.stage_classifier or self.touchpoint_classifier):
+                built = build_classifier(self.config, self.embedder)
+                stage = self.stage_classifier.fit(self.embedder) if self.stage_classifier else built.stage
+                touch = self.touchpoint_classifier.fit(self.embedder) if self.touchpoint_classifier else built.touchpoint
+                self.journey_classifier = JourneyClassifier(self.config.taxonomy, stage, touch,
+                                                            self.config.settings.joint_stage_touchpoint)
+            if self.journey_classifier is None:
+                self.journey_classifier = build_classifier(self.config, self.embedder, self.model)
+            self.stage_classifier = self.journey_classifier.stage
+            self.touchpoint_classifier = self.journey_classifier.touchpoint
             self._fitted = True
 
     def ids(self) -> dict:
         return {"embedding": self.embedder.model_id, "sentence_splitter": f"{SPACY_MODEL}:{self.segmenter.method}",
-                "classifier": "prototype-zero-shot", "sentiment": "vader+rules"}
+                "classifier": (f"head:{Path(self.model).name}" if self.model is not None else
+                               "prototype-zero-shot") + ("+joint" if self.config.settings.joint_stage_touchpoint else ""), "sentiment": self.scorer.method_id}
 
 
 @dataclass
@@ -71,22 +84,28 @@ class JourneyResult:
     journey: dict
     rejected: pd.DataFrame
     run_info: dict
+    explorer: dict = field(default_factory=dict)  # the report's drill-down/filter data
 
-    def write(self, out_dir: str | Path, redact: bool = True) -> dict[str, Path]:
+    def write(self, out_dir: str | Path, xlsx: bool = False) -> dict[str, Path]:
         from feedback2journey.write import write_outputs
 
-        return write_outputs(self, Path(out_dir), redact=redact)
+        return write_outputs(self, Path(out_dir), xlsx=xlsx)
 
 
 def analyze(data=None, config: Config | str | Path | None = None, *, columns: ColumnMapping | None = None,
             encoding: str | None = None, models: Models | None = None, reporter: Reporter | None = None,
-            redact: bool = True) -> JourneyResult:
-    """Analyze feedback: a DataFrame, one path, a list of paths, or None for the bundled sample."""
+            redact: bool = True, segment_by: str | None = None, model: str | Path | None = None) -> JourneyResult:
+    """Analyze feedback: a DataFrame, one path, a list of paths, or None for the bundled sample.
+
+    ``redact`` masks personal data (e-mails, phones, cards, IBANs, addresses; names in quotes) everywhere.
+    ``segment_by`` names an item column (persona, plan...) for the report's side-by-side maps and filter.
+    ``model`` is a trained head folder (``feedback2journey train``) used instead of zero-shot classification.
+    """
     started = time.perf_counter()
     timings: dict[str, float] = {}
     reporter = reporter or Reporter()
     cfg = config if isinstance(config, Config) else load_config(config)
-    models = models or Models(cfg)
+    models = models or Models(cfg, model=model)
     settings = cfg.settings
 
     def lap(name: str, t0: float) -> float:
@@ -95,10 +114,10 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
 
     t = time.perf_counter()
     if isinstance(data, pd.DataFrame):
-        ingested = ingest_frame(data, columns, settings)
+        ingested = ingest_frame(data, columns, settings, redact=redact)
     else:
         paths = sample_paths() if data is None else [data] if isinstance(data, (str, Path)) else list(data)
-        ingested = ingest_paths(paths, columns, settings, encoding=encoding)
+        ingested = ingest_paths(paths, columns, settings, encoding=encoding, redact=redact)
     items = ingested.items
     t = lap("read", t)
 
@@ -113,10 +132,8 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
     t = lap("embed", t)
 
     models.ensure_fitted()
-    with reporter.step("Classifying", total=2) as advance:
-        stage = models.stage_classifier.predict(embeddings, analysis)
-        advance(1)
-        touch = models.touchpoint_classifier.predict(embeddings, analysis)
+    with reporter.step("Classifying", total=1) as advance:
+        stage, touch = models.journey_classifier.predict(embeddings, analysis)  # joint stage x touchpoint
         advance(1)
     item_channel = models.channels.resolve(items).set_axis(items["item_id"])
     segments = segments.assign(
@@ -128,7 +145,7 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
     t = lap("classify", t)
 
     with reporter.step("Scoring sentiment", total=len(segments)) as advance:
-        feelings = models.scorer.score(segments["text"])
+        feelings = models.scorer.score(segments["text"], embeddings=embeddings)
         advance(len(segments))
     segments = pd.concat([segments, feelings], axis=1)
     t = lap("feel", t)
@@ -149,12 +166,29 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
     segments["stage_group"] = segments["stage"].map(cfg.taxonomy.stage_group)
     segments["source"] = segments["item_id"].map(items.set_index("item_id")["source"])
     journey = build_journey(items, segments, pain_points, cfg, rejected=len(ingested.rejected))
+    if segment_by:
+        journey["segment_view"] = segment_view(items, segments, cfg, segment_by)
+    explorer = build_explorer(items, segments, cfg, filter_column=segment_by)
+    if redact:
+        _redact_quotes(models.quote_redactor, pain_points, journey, explorer)
     lap("journey", t)
 
     segments = segments[SEGMENT_COLUMNS + SEGMENT_EXTRA_COLUMNS]
     timings["total"] = round(time.perf_counter() - started, 3)
     run_info = _run_info(cfg, models, ingested, items, segments, clustering, timings)
-    return JourneyResult(items, segments, pain_points, journey, ingested.rejected, run_info)
+    return JourneyResult(items, segments, pain_points, journey, ingested.rejected, run_info, explorer)
+
+
+def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: dict, explorer: dict) -> None:
+    """Names in the quotes that reach the report (the texts were regex-masked at ingest already)."""
+    texts = [q for qs in pain_points["quotes"] for q in qs] + [q[6] for q in explorer["quotes"]]
+    masked = iter(redactor.redact(texts))
+    pain_points["quotes"] = [[next(masked) for _ in qs] for qs in pain_points["quotes"]]
+    for q in explorer["quotes"]:
+        q[6] = next(masked)
+    by_id = dict(zip(pain_points["pain_point_id"], pain_points["quotes"]))
+    for p in journey["pain_points"]:
+        p["quotes"] = by_id.get(p["pain_point_id"], p["quotes"])
 
 
 def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFrame, models: Models,

@@ -1,17 +1,39 @@
 """Render the self-contained HTML journey map from ``journey.json`` data.
 
-Safety: every value goes through Jinja2 autoescaping; the page has no script at all and a
-Content-Security-Policy that forbids scripts, remote loads and forms, so hostile feedback text can
-neither run nor phone home. Colour is never the only carrier of meaning: each cell also shows a
-symbol (▼ ● ▲) and its number.
+Safety: every value goes through Jinja2 autoescaping. The one script is the project's own
+(``explorer.js``), allowed by its SHA-256 hash in the Content-Security-Policy; nothing else can run, load
+from the network or submit. Feedback reaches the script only as JSON in a non-executing
+``application/json`` block with ``<``, ``>`` and ``&`` escaped, and the script writes it with
+``textContent`` only. Colour is never the only carrier of meaning: each cell also shows a symbol
+(▼ ● ▲) and its number; cells and stage headers are focusable and open with Enter.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from importlib.resources import files
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+def _script() -> str:
+    return files("feedback2journey").joinpath("templates/explorer.js").read_text("utf-8")
+
+
+def csp_for(script: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
+            f"base-uri 'none'; form-action 'none'; connect-src 'none'")
+
+
+def json_for_html(data) -> Markup:
+    """JSON that can sit inside <script type="application/json">: no '</script>', no HTML-significant chars."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return Markup(text)  # safe by construction above
 
 
 def sentiment_colour(value: float | None) -> str:
@@ -60,7 +82,7 @@ def curve_points(curve: list[dict], top: float = 1.0, width: int = 900, height: 
     return pts
 
 
-def render_report(journey: dict, run_info: dict, stage_quotes: dict[str, list[dict]]) -> str:
+def render_report(journey: dict, run_info: dict, explorer: dict) -> str:
     template = _env().from_string(files("feedback2journey").joinpath("templates/report.html.j2").read_text("utf-8"))
     stages = [s for s in journey["stages"] if s["volume"]]
     stage_ids = [s["id"] for s in stages]
@@ -70,11 +92,28 @@ def render_report(journey: dict, run_info: dict, stage_quotes: dict[str, list[di
     pain_by_id = {p["pain_point_id"]: p for p in journey["pain_points"]}
     top = curve_scale(journey["emotion_curve"])
     points = curve_points(journey["emotion_curve"], top)
+    script = _script()
+    st_index = {sid: i for i, sid in enumerate(explorer.get("stages", []))}
+    tp_index = {tid: i for i, tid in enumerate(explorer.get("touchpoints", []))}
     return template.render(
-        j=journey, run=run_info, csp=CSP, stages=stages, stage_ids=stage_ids, lanes=lanes, cells=cells,
+        j=journey, run=run_info, csp=csp_for(script), script=Markup(script), data=json_for_html(explorer),
+        ex=explorer, st_index=st_index, tp_index=tp_index, stages=stages, stage_ids=stage_ids, lanes=lanes, cells=cells,
         pain_by_id=pain_by_id, points=points, polyline=" ".join(f"{p['x']},{p['y']}" for p in points),
-        quotes=stage_quotes, axis={"top": top, "zero": 110},
+        quotes=_stage_quotes(explorer), axis={"top": top, "zero": 110},
         names={s["id"]: s["name"] for s in journey["stages"]},
         tp_names={t["id"]: t["name"] for t in journey["touchpoints"]},
         pain_ranked=sorted(journey["pain_points"], key=lambda p: -p["priority"]),
     )
+
+
+def _stage_quotes(explorer: dict, per_stage: int = 4) -> dict[str, list[dict]]:
+    """Strongest quotes per stage for the printable (no-script) stage cards: negatives first."""
+    out: dict[str, list[dict]] = {}
+    stages = explorer.get("stages", [])
+    for q in sorted(explorer.get("quotes", []), key=lambda q: -abs(q[5])):
+        bucket = out.setdefault(stages[q[0]], [])
+        negatives = sum(1 for b in bucket if b["sentiment"] < 0)
+        if len(bucket) < per_stage and (q[5] < 0 and negatives < per_stage // 2 + 1 or q[5] >= 0 and
+                                        len(bucket) - negatives < per_stage // 2):
+            bucket.append({"text": q[6], "sentiment": q[5]})
+    return out

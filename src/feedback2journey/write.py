@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
+from feedback2journey.export import export_files
 from feedback2journey.painpoints import pain_points_for_csv
-from feedback2journey.redact import mask_pii
 from feedback2journey.report import render_report
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 @contextmanager
@@ -20,6 +25,7 @@ def atomic_path(target: Path):
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the user's usual permissions
     try:
         yield Path(tmp)
         os.replace(tmp, target)
@@ -28,9 +34,9 @@ def atomic_path(target: Path):
             os.unlink(tmp)
 
 
-def _write_text(target: Path, text: str) -> None:
+def atomic_write(target: Path, fill: Callable[[Path], object]) -> None:
     with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        fill(tmp)
 
 
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,35 +50,23 @@ def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_outputs(result, out_dir: Path, redact: bool = True) -> dict[str, Path]:
+def write_outputs(result, out_dir: Path, xlsx: bool = False) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {name: out_dir / name for name in ("items.parquet", "items.csv", "segments.parquet", "pain_points.csv",
-                                               "journey.json", "report.html", "rejected.csv", "run.json")}
+                                               "rejected.csv", "report.html", "run.json")}
     items = _parquet_safe(result.items)
-    with atomic_path(paths["items.parquet"]) as tmp:
-        items.to_parquet(tmp, index=False)
-    with atomic_path(paths["items.csv"]) as tmp:
-        items.to_csv(tmp, index=False)
-    with atomic_path(paths["segments.parquet"]) as tmp:
-        result.segments.to_parquet(tmp, index=False)
-    with atomic_path(paths["pain_points.csv"]) as tmp:
-        pain_points_for_csv(result.pain_points).to_csv(tmp, index=False)
-    with atomic_path(paths["rejected.csv"]) as tmp:
-        result.rejected.to_csv(tmp, index=False)
-    _write_text(paths["journey.json"], json.dumps(result.journey, indent=2, ensure_ascii=False, default=str))
-    quotes = _stage_quotes(result.segments, redact)
-    _write_text(paths["report.html"], render_report(result.journey, result.run_info, quotes))
-    _write_text(paths["run.json"], json.dumps(result.run_info, indent=2, ensure_ascii=False, default=str))
+    atomic_write(paths["items.parquet"], lambda p: items.to_parquet(p, index=False))
+    atomic_write(paths["items.csv"], lambda p: items.to_csv(p, index=False))
+    atomic_write(paths["segments.parquet"], lambda p: result.segments.to_parquet(p, index=False))
+    atomic_write(paths["pain_points.csv"], lambda p: pain_points_for_csv(result.pain_points).to_csv(p, index=False))
+    atomic_write(paths["rejected.csv"], lambda p: result.rejected.to_csv(p, index=False))
+    run = {"journey": result.journey, "items": items, "segments": result.segments,
+           "pain_points": pain_points_for_csv(result.pain_points), "rejected": result.rejected}
+    formats = ("json", "csv", "mermaid") + (("xlsx",) if xlsx else ())
+    paths.update(export_files(run, out_dir, formats, atomic_write))
+    html = render_report(result.journey, result.run_info, result.explorer)
+    atomic_write(paths["report.html"], lambda p: p.write_text(html, encoding="utf-8"))
+    # run.json last: its presence means the run's files are complete
+    atomic_write(paths["run.json"], lambda p: p.write_text(json.dumps(result.run_info, indent=2, ensure_ascii=False,
+                                                                      default=str), encoding="utf-8"))
     return paths
-
-
-def _stage_quotes(segments: pd.DataFrame, redact: bool, per_stage: int = 4) -> dict[str, list[dict]]:
-    """Most strongly felt quotes per stage, for the report's drill-down (negative first)."""
-    out = {}
-    ranked = segments.assign(_s=segments["sentiment"].abs()).sort_values("_s", ascending=False, kind="stable")
-    for stage, grp in ranked.groupby("stage", sort=False):
-        picks = pd.concat([grp[grp["sentiment_label"] == "negative"].head(per_stage // 2 + 1),
-                           grp[grp["sentiment_label"] == "positive"].head(per_stage // 2)])
-        out[str(stage)] = [{"text": mask_pii(t) if redact else t, "sentiment": float(s), "touchpoint": str(tp)}
-                           for t, s, tp in zip(picks["text"], picks["sentiment"], picks["touchpoint"])]
-    return out

@@ -1,0 +1,140 @@
+"""Evaluate the pain point clusterer against labelled query sets, plus determinism and id stability.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/eval_clustering.py [--data ../shared/data] [--sets banking77 bitext]
+
+Sets (read from ``--data``, never copied into the repo; embeddings cached in /tmp/f2j_cluster_cache):
+
+* banking77: ``banking77/train.csv`` (10,003 queries, label ``category``, 77 intents).
+* bitext: ``bitext_customer_support/Bitext_Sample_Customer_Support_Training_Dataset.csv`` (column
+  ``instruction``, label ``intent``, 27 intents).
+
+These are queries, mostly not negative, so every row is clustered (as ``cluster_on: all`` would do).
+Figures per set:
+
+* ``nmi``: NMI between the clusters and the labels over ALL rows, unassigned rows counted as one extra
+  cluster (the honest figure); ``nmi_assigned``: over assigned rows only; ``unassigned``: share left at -1;
+  ``clusters``; ``fit_s``: wall time of one fit on the precomputed embeddings.
+* ``deterministic``: a second fit on identical input with the same seed gives identical assignments.
+* ``id_retention``: fit on a random 10/11 of the rows, then on all rows (10% more) with the first run's
+  state as ``previous``: share of the first run's pain point ids still present; ``row_id_agreement``: share
+  of the first run's assigned rows that keep their id.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
+
+from feedback2journey.clean import analysis_text  # noqa: E402
+from feedback2journey.cluster import PainPointClusterer  # noqa: E402
+
+CACHE = Path("/tmp/f2j_cluster_cache")
+SETS = {
+    "banking77": ("banking77/train.csv", "text", "category"),
+    "bitext": ("bitext_customer_support/Bitext_Sample_Customer_Support_Training_Dataset.csv", "instruction", "intent"),
+}
+
+
+def cached_embed(texts: list[str], name: str) -> np.ndarray:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha1("\x1f".join(texts).encode()).hexdigest()[:16]
+    path = CACHE / f"{name}_{key}.npy"
+    if path.exists():
+        return np.load(path)
+    from feedback2journey.embed import Embedder
+
+    t0 = time.perf_counter()
+    vecs = Embedder().encode(texts)
+    print(f"  embedded {len(texts):,} {name} texts in {time.perf_counter() - t0:.0f}s", flush=True)
+    np.save(path, vecs)
+    return vecs
+
+
+def load_set(data: Path, name: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    rel, text_col, label_col = SETS[name]
+    df = pd.read_csv(data / rel).dropna(subset=[text_col, label_col])
+    texts = [analysis_text(str(x)) or str(x) for x in df[text_col]]  # what the pipeline embeds and clusters
+    return texts, df[label_col].astype(str).to_numpy(), cached_embed(texts, name)
+
+
+def nmi(labels: np.ndarray, assign: np.ndarray) -> float:
+    return float(normalized_mutual_info_score(labels, assign))
+
+
+def evaluate(name: str, texts, labels, emb, seed: int, stability: bool) -> dict:
+    clusterer = PainPointClusterer(seed=seed)
+    t0 = time.perf_counter()
+    res = clusterer.fit(texts, emb)
+    fit_s = time.perf_counter() - t0
+    a = res.assignments
+    ok = a >= 0
+    out = {"set": name, "rows": len(texts), "labels": int(len(set(labels))), "clusters": len(res.clusters),
+           "nmi": round(nmi(labels, a), 4), "nmi_assigned": round(nmi(labels[ok], a[ok]), 4),
+           "unassigned": round(float((~ok).mean()), 4), "fit_s": round(fit_s, 1),
+           "params": {k: v for k, v in res.params.items() if not isinstance(v, (list, dict))}}
+    again = clusterer.fit(texts, emb)
+    out["deterministic"] = bool(np.array_equal(a, again.assignments))
+    if stability:
+        out.update(id_stability(clusterer, texts, emb, seed))
+    sizes = pd.Series(a[ok]).value_counts()
+    out["sample_labels"] = [res.clusters[t].label for t in sizes.index[:12]]
+    return out
+
+
+def id_stability(clusterer, texts, emb, seed: int) -> dict:
+    from feedback2journey.curate import assign_ids
+
+    rng = np.random.default_rng(seed)
+    n = len(texts)
+    base = np.sort(rng.choice(n, size=round(n * 10 / 11), replace=False))
+    first = clusterer.fit([texts[i] for i in base], emb[base])
+    ids1, state1 = assign_ids(first, previous=None)
+    second = clusterer.fit(texts, emb)
+    ids2, _ = assign_ids(second, previous=state1)
+    kept = set(ids1.values()) & set(ids2.values())
+    row1 = np.array([ids1.get(t) for t in first.assignments], dtype=object)
+    row2 = np.array([ids2.get(t) for t in second.assignments[base]], dtype=object)
+    was = row1 != None  # noqa: E711
+    return {"id_retention": round(len(kept) / max(1, len(set(ids1.values()))), 4),
+            "row_id_agreement": round(float((row1[was] == row2[was]).mean()), 4) if was.any() else None}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--no-stability", action="store_true", help="skip the 10%%-more-rows id stability check")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    args = ap.parse_args(argv)
+    results = []
+    for name in args.sets:
+        texts, labels, emb = load_set(args.data, name)
+        r = evaluate(name, texts, labels, emb, args.seed, not args.no_stability)
+        results.append(r)
+        print(json.dumps(r, indent=1), flush=True)
+    print("\nset        rows  labels clusters  NMI    NMI(assigned) unassigned det  id_keep row_keep fit_s")
+    for r in results:
+        print(f"{r['set']:<10} {r['rows']:>6} {r['labels']:>6} {r['clusters']:>8}  {r['nmi']:.3f}  {r['nmi_assigned']:.3f}"
+              f"         {r['unassigned']:>6.1%}    {'yes' if r['deterministic'] else 'NO ':<4} "
+              f"{r.get('id_retention', float('nan')):>6.1%}  {r.get('row_id_agreement') or float('nan'):>6.1%}  {r['fit_s']:>5}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
