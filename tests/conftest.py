@@ -1,10 +1,13 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# CLI runs in tests use a throwaway embedding cache, never the user's
+os.environ["F2J_CACHE_DIR"] = tempfile.mkdtemp(prefix="f2j-test-cache-")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -261,6 +261,8 @@ class PrototypeClassifier:
         arg = np.zeros((n, k), dtype=int)
         for j in range(k):
             cols = np.flatnonzero(self.prototype_owner == j)
+            if len(cols) == 0:
+                continue
             block = sims[:, cols]
             pos = block.argmax(axis=1)
             arg[:, j] = cols[pos]

@@ -13,6 +13,8 @@ from rich.console import Console
 from feedback2journey import __version__
 from feedback2journey.columns import ColumnMapping
 from feedback2journey.config import ConfigError, load_config
+from feedback2journey.curate import CurationError, run_paths, save_run_state
+from feedback2journey.embed import default_cache_dir
 from feedback2journey.read import InputError
 from feedback2journey.resources import default_config_path
 
@@ -59,6 +61,14 @@ def run(
                                          "train` (default: zero-shot from the taxonomy)."),
     no_redact: bool = typer.Option(False, "--no-redact", help="Keep e-mails, phone/card numbers, IBANs, addresses "
                                    "and names (masked by default)."),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Embedding cache shared across runs "
+                                   "[default: $F2J_CACHE_DIR or ~/.cache/feedback2journey]."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Cluster negative segments (default) or all."),
+    curation: Optional[Path] = typer.Option(None, "--curation", help="Pain point curation YAML [default: "
+                                            "pain_points.yaml beside --config, else in --out]."),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="Earlier run folder whose pain point ids to "
+                                            "keep [default: --out, if it holds a run]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ):
     """Analyze feedback files and write the journey map, tables and report to --out.
@@ -74,6 +84,8 @@ def run(
       feedback2journey run survey.csv --segment-by plan --xlsx --out by-plan
 
       feedback2journey run tickets.csv --model models/support --out journey-out  [dim]# a trained head[/dim]
+
+      feedback2journey run tickets.csv --cluster all --curation pain_points.yaml --out journey-out
     """
     from feedback2journey.pipeline import analyze
     from feedback2journey.progress import Reporter, RichReporter
@@ -84,12 +96,18 @@ def run(
                             channel=channel_column, segment=segment_column)
     try:
         cfg = load_config(config)
+        if cluster not in (None, "negative", "all"):
+            raise ConfigError(f"--cluster: {cluster!r} is not one of negative, all.")
+        prev_dir, curation_file = run_paths(out, config, curation, previous)
         if not quiet:
             err.print(f"Reading {len(inputs) if inputs else 'the bundled sample'} input(s)...")
         result = analyze(list(inputs) if inputs else None, cfg, columns=mapping, encoding=encoding,
-                         reporter=reporter, redact=not no_redact, segment_by=segment_by, model=model)
+                         reporter=reporter, redact=not no_redact, segment_by=segment_by, model=model,
+                         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+                         cluster_on=cluster, previous=prev_dir, curation=curation_file)
         paths = result.write(out, xlsx=xlsx)
-    except (ConfigError, InputError, KeyError) as exc:
+        save_run_state(result, out)
+    except (ConfigError, InputError, KeyError, CurationError) as exc:
         err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
         raise typer.Exit(2)
     if not quiet:
@@ -247,6 +265,88 @@ def export(
         raise typer.Exit(2)
     for name, path in written.items():
         typer.echo(f"wrote {path}")
+
+
+@app.command("pain-points")
+def pain_points(
+    run_dir: Path = typer.Argument(..., help="The --out folder of a finished run."),
+    show: Optional[list[str]] = typer.Option(None, "--show", "-s", help="Show one pain point in full (quotes, "
+                                             "stages, trend); repeatable."),
+    by_stage: bool = typer.Option(False, "--by-stage", help="Group pain points under the stages where they occur."),
+    top: int = typer.Option(30, "--top", help="List at most this many."),
+    init_curation: Optional[Path] = typer.Option(None, "--init-curation", help="Write an editable curation file "
+                                                 "(rename, merge, split, pin, ignore) listing every pain point."),
+):
+    """List a run's pain points (label, size, priority, change) or show some in full.
+
+    [bold]Examples[/bold]
+
+      feedback2journey pain-points journey-out
+
+      feedback2journey pain-points journey-out --show PP03 --show PP07
+
+      feedback2journey pain-points journey-out --init-curation journey-out/pain_points.yaml  [dim]# edit, then re-run[/dim]
+    """
+    from rich.table import Table
+
+    from feedback2journey.curate import curation_template, load_pain_points
+    from feedback2journey.painpoints import stage_view
+
+    try:
+        table, info = load_pain_points(run_dir)
+    except FileNotFoundError as exc:
+        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    out = Console()
+    ids = info.get("clustering", {}).get("pain_point_ids", {})
+    if init_curation:
+        if init_curation.exists():
+            err.print(f"[bold red]Error:[/bold red] {init_curation} exists. Fix: edit it, or choose another path.")
+            raise typer.Exit(2)
+        curation_template(table, init_curation)
+        err.print(f"Wrote {init_curation}. Edit it, then re-run with --out {run_dir} (or --curation {init_curation}).")
+        return
+    if show:
+        by_id = {r["pain_point_id"]: r for r in table.to_dict(orient="records")}
+        for pp in show:
+            r = by_id.get(pp)
+            if r is None:
+                err.print(f"[bold red]Error:[/bold red] no pain point {pp}. Known: {', '.join(by_id)}")
+                raise typer.Exit(2)
+            out.print(f"[bold]{pp}: {r['label']}[/bold]" + ("  [pinned]" if r.get("pinned") is True else ""),
+                      highlight=False)
+            out.print(f"  size {r['size']} segments / {r['items']} items, {r['share_of_negative']:.1%} of negative, "
+                      f"mean sentiment {r['mean_sentiment']:+.2f}, priority {r['priority']}"
+                      + (f", impact +{r['impact']} {r['impact_kind']}" if r.get("impact_kind") and r.get("impact")
+                         == r.get("impact") else ""), highlight=False)
+            out.print(f"  keywords: {', '.join(r['keywords'])}", highlight=False)
+            out.print(f"  stages: {r['stages']}  touchpoints: {r['touchpoints']}", highlight=False)
+            if r.get("trend"):
+                out.print(f"  trend: {r['trend']}", highlight=False)
+            for q in r["quotes"]:
+                out.print(f"  \u201c{q}\u201d", highlight=False)
+            out.print()
+        return
+    if by_stage:
+        labels = dict(zip(table["pain_point_id"], table["label"]))
+        for stage, pps in stage_view(table).items():
+            out.print(f"[bold]{stage}[/bold]")
+            for pp in pps[:top]:
+                out.print(f"  {pp}  {labels[pp]}", highlight=False)
+        return
+    t = Table(title=f"{len(table)} pain points in {run_dir}")
+    for col in ("id", "label", "size", "priority", "impact", "change", "top stage", "quote"):
+        t.add_column(col, overflow="fold")
+    for r in table.head(top).itertuples():
+        impact = f"+{r.impact} {r.impact_kind}" if getattr(r, "impact_kind", None) == getattr(r, "impact_kind", 0) \
+            and isinstance(getattr(r, "impact_kind", None), str) else ""
+        t.add_row(r.pain_point_id + (" *" if getattr(r, "pinned", False) is True else ""), r.label, str(r.size),
+                  f"{r.priority:g}", impact, str(getattr(r, "change", "")), str(r.top_stage),
+                  (r.quotes[0][:80] if r.quotes else ""))
+    out.print(t)
+    if ids.get("gone"):
+        out.print(f"Gone since the previous run: {', '.join(ids['gone'])}")
+    out.print("* pinned.  Full view: --show PPxx.  Curate: --init-curation FILE, edit, re-run.")
 
 
 def main() -> None:

@@ -84,6 +84,7 @@ class Settings:
     min_cluster_size: int = 0  # 0 = scale with the data
     min_segments_to_cluster: int = 30
     cluster_seed: int = 42
+    cluster_sample_size: int = 50000  # fit on a seeded sample this big, assign the rest to the nearest cluster
     # report
     quotes_per_pain_point: int = 5
 
@@ -253,6 +254,10 @@ def _parse_settings(raw: Any, source: str) -> Settings:
             raise ConfigError(f"{source}: settings.{key}: must be between 0 and 1.")
     if settings.max_text_chars < 20:
         raise ConfigError(f"{source}: settings.max_text_chars: must be at least 20.")
+    if settings.cluster_sample_size < 1000:
+        raise ConfigError(f"{source}: settings.cluster_sample_size: must be at least 1000 (default 50000).")
+    if settings.min_cluster_size < 0:
+        raise ConfigError(f"{source}: settings.min_cluster_size: must be 0 (scale with the data) or more.")
     if settings.temperature <= 0:
         raise ConfigError(f"{source}: settings.temperature: must be > 0.")
     return settings

@@ -16,6 +16,7 @@ from feedback2journey import __version__
 from feedback2journey.classify import ChannelResolver, JourneyClassifier, PrototypeClassifier
 from feedback2journey.clean import analysis_text
 from feedback2journey.cluster import PainPointClusterer
+from feedback2journey.curate import load_curation, load_state
 from feedback2journey.columns import ColumnMapping
 from feedback2journey.config import Config, load_config
 from feedback2journey.embed import Embedder
@@ -94,7 +95,9 @@ class JourneyResult:
 
 def analyze(data=None, config: Config | str | Path | None = None, *, columns: ColumnMapping | None = None,
             encoding: str | None = None, models: Models | None = None, reporter: Reporter | None = None,
-            redact: bool = True, segment_by: str | None = None, model: str | Path | None = None) -> JourneyResult:
+            redact: bool = True, segment_by: str | None = None, model: str | Path | None = None,
+            cache_dir: str | Path | None = None, cluster_on: str | None = None,
+            previous: str | Path | None = None, curation: str | Path | None = None) -> JourneyResult:
     """Analyze feedback: a DataFrame, one path, a list of paths, or None for the bundled sample.
 
     ``redact`` masks personal data (e-mails, phones, cards, IBANs, addresses; names in quotes) everywhere.
@@ -105,7 +108,8 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
     timings: dict[str, float] = {}
     reporter = reporter or Reporter()
     cfg = config if isinstance(config, Config) else load_config(config)
-    models = models or Models(cfg, model=model)
+    # cache_dir: embeddings kept on disk across runs (the CLI's default); None = no cache
+    models = models or Models(cfg, model=model, embedder=Embedder(cache_dir=cache_dir))
     settings = cfg.settings
 
     def lap(name: str, t0: float) -> float:
@@ -150,15 +154,20 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
     segments = pd.concat([segments, feelings], axis=1)
     t = lap("feel", t)
 
-    target = segments["sentiment_label"] == "negative" if settings.cluster_on == "negative" else \
+    # ``previous``: an earlier run's folder (ids stay put); ``curation``: a pain_points.yaml (see curate.py)
+    cluster_on = cluster_on or settings.cluster_on
+    target = segments["sentiment_label"] == "negative" if cluster_on == "negative" else \
         pd.Series(True, index=segments.index)
     target &= ~segments["is_closer"]
     rows = np.flatnonzero(target.values)
-    clusterer = PainPointClusterer(settings.min_cluster_size, settings.cluster_seed, settings.min_segments_to_cluster)
+    clusterer = PainPointClusterer(settings.min_cluster_size, settings.cluster_seed, settings.min_segments_to_cluster,
+                                   sample_size=settings.cluster_sample_size, embed=models.embedder.encode)
     with reporter.step(f"Clustering {len(rows):,} segments", total=None):
         clustering = clusterer.fit([analysis[i] for i in rows], embeddings[rows])
+    clustering.params["cluster_on"] = cluster_on
     pain_points, seg_pp = build_pain_points(segments, rows, clustering, embeddings,
-                                            settings.quotes_per_pain_point, redact=redact)
+                                            settings.quotes_per_pain_point, redact=redact, items=items,
+                                            previous=load_state(previous), curation=load_curation(curation))
     segments["pain_point_id"] = seg_pp.values
     t = lap("cluster", t)
 
@@ -245,4 +254,6 @@ def _run_info(cfg: Config, models: Models, ingested: Ingested, items, segments, 
         "clustering": {**clustering.params, "clusters": len(clustering.clusters),
                        "clustered_segments": int(len(clustering.assignments)), "unassigned": clustering.unassigned},
         "timings_s": timings,
+        "embedding_cache": ({"path": str(models.embedder.cache.path), "hits": models.embedder.cache.hits,
+                             "misses": models.embedder.cache.misses} if models.embedder.cache is not None else None),
     }
