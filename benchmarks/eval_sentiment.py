@@ -10,7 +10,9 @@ Sets (from ../shared/data, never copied into the repo):
   negative when its rolled-up sentiment is < 0 (VADER: compound < 0). A random sample of ``--n-reviews``
   items keeps the natural class mix (about 1 negative in 8).
 * semeval14-restaurants / semeval14-laptops: SemEval-2014 Task 4 train sentences whose aspect terms all
-  share one polarity (positive/negative/neutral); 3-class macro-F1 of ``sentiment_label``. Evaluation only.
+  share one polarity (positive/negative/neutral); 3-class macro-F1 of ``sentiment_label``. Evaluation only
+  (research/evaluation licence: never trained on). Also reported per fixed half: ``/dev-even`` (even rows,
+  used for error analysis of the rules) and ``/heldout-odd`` (odd rows, never looked at during development).
 * sample (the project's own synthetic data/sample, if present): app reviews (rating <= 2 vs >= 4) and
   survey answers (NPS 0-6 vs 9-10), binary, same item roll-up.
 
@@ -93,9 +95,11 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     ap.add_argument("--n-reviews", type=int, default=1500)
     ap.add_argument("--speed-n", type=int, default=1000, help="segments embedded live for the timing")
+    ap.add_argument("--head", default=None, help="head folder or .npz (default: the bundled models/sentiment_head)")
+    ap.add_argument("--no-speed", action="store_true", help="skip the live embedding timing")
     args = ap.parse_args(argv)
     data_dir = Path(args.data)
-    scorer = SentimentScorer()
+    scorer = SentimentScorer(head=args.head)
     rules_only = SentimentScorer(head=False)
     if scorer.head is None:
         print("no trained head found: run scripts/train_sentiment.py first")
@@ -119,10 +123,17 @@ def main(argv=None) -> int:
             preds = {"vader": vader_labels(d["text"])[0],
                      "rules": rules_only.score(d["text"])["sentiment_label"].values,
                      "head": scorer.score(d["text"], embeddings=emb)["sentiment_label"].values}
-            for key, p in preds.items():
-                rows.append({"set": f"semeval14-{domain}", "task": "3-class", "n": len(d), "system": key,
-                             "accuracy": accuracy_score(truth, p), "macro_f1": f1_score(truth, p, average="macro"),
-                             "neg_recall": float((p[truth == "negative"] == "negative").mean())})
+            # Fixed split: even rows = "dev" (looked at for error analysis of the rules, see docs/sentiment.md),
+            # odd rows = "held-out" (never looked at while developing). Nothing is ever trained on either.
+            dev = np.arange(len(d)) % 2 == 0
+            for part, mask in (("", np.ones(len(d), bool)), ("/dev-even", dev), ("/heldout-odd", ~dev)):
+                for key, p in preds.items():
+                    t, q = truth[mask], p[mask]
+                    rows.append({"set": f"semeval14-{domain}{part}", "task": "3-class", "n": int(mask.sum()),
+                                 "system": key, "accuracy": accuracy_score(t, q),
+                                 "macro_f1": f1_score(t, q, average="macro"),
+                                 "neutral_f1": f1_score(t, q, labels=["neutral"], average="macro"),
+                                 "neg_recall": float((q[t == "negative"] == "negative").mean())})
     else:
         print(f"(SemEval-2014 absent under {data_dir}: skipped)")
 
@@ -147,6 +158,8 @@ def main(argv=None) -> int:
         print(f"{set_name}: head macro-F1 {f['head']:.3f} vs VADER {f['vader']:.3f} "
               f"({100 * (f['head'] - f['vader']):+.1f} points)")
 
+    if args.no_speed:
+        return 0
     # Speed: embed N segments live (uncached) vs score 10k segments given their embeddings.
     from feedback2journey.embed import Embedder
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback2journey.feel import EMOTIONS, SentimentScorer, roll_up_items
+from feedback2journey.feel import AUX_FEATURES, EMOTIONS, SentimentScorer, aux_features, proba_to_score, roll_up_items
 from feedback2journey.sentiment_head import SentimentHead, default_head_dir
 
 NEGATIVE = [
@@ -168,6 +168,48 @@ def test_head_loads_offline_from_checkout():
     assert np.all((head.polarity(np.zeros((1, 384))) >= -1) & (head.polarity(np.zeros((1, 384))) <= 1))
 
 
+def test_head_is_stacked_and_checks_aux_shape():
+    head = SentimentHead.load()
+    assert head.n_aux == len(AUX_FEATURES) and list(head.meta["aux_features"]) == list(AUX_FEATURES)
+    emb = np.random.default_rng(1).normal(size=(2, 384)).astype(np.float32)
+    with pytest.raises(ValueError):
+        head.proba(emb, np.zeros((2, 3), np.float32))
+    aux = aux_features(["I was charged twice.", "Love it!"], SentimentScorer(head=False).vader)
+    assert aux.shape == (2, len(AUX_FEATURES)) and aux[0, AUX_FEATURES.index("failure")] == 1.0
+    assert np.allclose(head.proba(emb, aux).sum(1), 1.0)
+
+
+def test_embedding_only_head_still_works():
+    # A v1-style head (no aux features) is used as P(pos) - P(neg) blended 50/50 with VADER.
+    W = np.zeros((3, 384), np.float32)
+    W[2, 0] = 5.0
+    head = SentimentHead(W=W, b=np.zeros(3, np.float32), mean=np.zeros(384, np.float32),
+                         scale=np.ones(384, np.float32))
+    emb = np.zeros((1, 384), np.float32)
+    emb[0, 0] = 1.0
+    f = SentimentScorer(head=head).score(["The sofa is here."], embeddings=emb)
+    assert f["sentiment_label"].iloc[0] == "positive"
+
+
+def test_proba_to_score_keeps_the_head_decision():
+    p = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.05, 0.15, 0.8], [0.4, 0.45, 0.15], [1 / 3, 1 / 3, 1 / 3]])
+    s = proba_to_score(p, 1.0, -0.15, 0.15)
+    assert s.min() >= -1 and s.max() <= 1
+    labels = ["negative" if x <= -0.15 else "positive" if x >= 0.15 else "neutral" for x in s]
+    assert labels == ["negative", "neutral", "positive", "neutral", "neutral"]
+    assert s[0] < 0 < s[2] and s[1] > 0 > s[3]  # the sign inside the band is P(pos) - P(neg)
+    # A larger neutral bias widens the neutral class.
+    assert abs(proba_to_score(np.array([[0.45, 0.4, 0.15]]), 1.5)[0]) < 0.15
+
+
+def test_positive_idioms_are_not_failures(rules_only):
+    # Not read as failures (the rules-only path has no positive cue for "can't wait", so: not negative).
+    texts = ["I can't wait to go back.", "Great pizza, can't be beat!", "We came for a late-night snack and loved it."]
+    assert "negative" not in set(rules_only.score(texts)["sentiment_label"])
+    _check_signs(rules_only.score(["The parcel was late.", "I can't log in."]), ["The parcel was late.", "I can't log in."],
+                 "negative")
+
+
 def test_head_file_has_no_pickle():
     with np.load(default_head_dir() / "head.npz", allow_pickle=False) as z:
         assert {"W", "b", "mean", "scale", "classes", "meta"} <= set(z.files)
@@ -212,12 +254,15 @@ def test_item_roll_up_head_path(scorer, embedder):
 
 @pytest.mark.slow
 def test_head_alone_separates_clear_praise_and_complaints(embedder):
-    # The head by itself (no rules, no VADER) on support text it was not trained on.
+    # The stacked head by itself (its inputs: embedding + VADER/rule-flag features; no rule overrides) on support
+    # text it was not trained on.
     head = SentimentHead.load()
     pos = ["The courier was friendly and my parcel came a day early.", "Your support team is fantastic.",
            "Refund processed quickly, really pleased."]
     neg = ["My parcel is lost and nobody will help me.", "Your support team is hopeless.",
            "I want my money back, the lamp is broken."]
-    p = head.polarity(embedder.encode(pos + neg))
+    texts = pos + neg
+    aux = aux_features(texts, SentimentScorer(head=False).vader) if head.n_aux else None
+    p = head.polarity(embedder.encode(texts), aux)
     assert (p[:3] > 0).all(), p
     assert (p[3:] < 0).all(), p

@@ -1,9 +1,13 @@
 """A small trained sentiment head over the pipeline's MiniLM sentence embeddings.
 
 The head is a multinomial logistic regression (3 classes: negative, neutral, positive) stored as plain
-numpy arrays in ``models/sentiment_head/head.npz`` (no pickle): ``W`` (3 x dim), ``b`` (3,), ``classes``,
-``mean`` (dim,) and ``scale`` (dim,) for standardisation, and a few strings of metadata. It is trained
-by ``scripts/train_sentiment.py``; see ``models/sentiment_head/MODEL_CARD.md``.
+numpy arrays in ``models/sentiment_head/head.npz`` (no pickle): ``W`` (3 x (dim + n_aux)), ``b`` (3,),
+``classes``, ``mean`` and ``scale`` for standardisation, and a few strings of metadata. Since v2 the head is
+*stacked*: besides the 384-d MiniLM embedding it reads ``n_aux`` small per-text features (VADER's
+compound/pos/neg/neu and the rule flags of ``feel.aux_features``, names in ``meta["aux_features"]``), so it
+learns when VADER and the rules are reliable instead of a fixed blend. A head without aux features (v1)
+still loads and works. It is trained by ``scripts/train_sentiment.py``; see
+``models/sentiment_head/MODEL_CARD.md``.
 
 Scoring is one matrix product, so it adds almost nothing to the cost of the embeddings it reuses.
 """
@@ -31,7 +35,7 @@ def default_head_dir() -> Path:
 
 @dataclass
 class SentimentHead:
-    W: np.ndarray  # (3, dim) float32
+    W: np.ndarray  # (3, dim + n_aux) float32
     b: np.ndarray  # (3,)
     mean: np.ndarray  # (dim,)
     scale: np.ndarray  # (dim,)
@@ -48,27 +52,48 @@ class SentimentHead:
         self._idx = {c: i for i, c in enumerate(self.classes)}
 
     @property
+    def n_aux(self) -> int:
+        """Number of per-text auxiliary features after the embedding (0 for an embedding-only head)."""
+        return len(self.meta.get("aux_features", ()))
+
+    @property
     def dim(self) -> int:
-        return int(self._Wt.shape[0])
+        """Embedding dimension the head expects."""
+        return int(self._Wt.shape[0]) - self.n_aux
+
+    @property
+    def neutral_bias(self) -> float:
+        """``k`` of ``feel``'s probability-to-score map (neutral when ``max(p_neg, p_pos) < k * p_neutral``)."""
+        return float(self.meta.get("neutral_bias", 1.0))
 
     @property
     def id(self) -> str:
         return str(self.meta.get("id", "minilm-logreg"))
 
-    def proba(self, embeddings: np.ndarray) -> np.ndarray:
-        """Class probabilities (n x 3, columns in ``classes`` order) for L2-normalised MiniLM embeddings."""
+    def proba(self, embeddings: np.ndarray, aux: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities (n x 3, columns in ``classes`` order) for L2-normalised MiniLM embeddings.
+
+        ``aux`` (n x ``n_aux``, from ``feel.aux_features``) is required when the head was trained with aux features;
+        ``None`` then means "all zero" (no lexicon word, no rule cue), which is only meant for smoke tests.
+        """
         x = np.asarray(embeddings, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.dim:
             raise ValueError(f"sentiment head expects embeddings of shape (n, {self.dim}), got {x.shape}")
+        if self.n_aux:
+            a = np.zeros((x.shape[0], self.n_aux), np.float32) if aux is None else np.asarray(aux, np.float32)
+            if a.shape != (x.shape[0], self.n_aux):
+                raise ValueError(f"sentiment head expects aux features of shape ({x.shape[0]}, {self.n_aux}), "
+                                 f"got {a.shape}")
+            x = np.hstack([x, a])
         z = x @ self._Wt + self._b
         z -= z.max(axis=1, keepdims=True)
         np.exp(z, out=z)
         z /= z.sum(axis=1, keepdims=True)
         return z
 
-    def polarity(self, embeddings: np.ndarray) -> np.ndarray:
+    def polarity(self, embeddings: np.ndarray, aux: np.ndarray | None = None) -> np.ndarray:
         """Sentiment in [-1, 1]: P(positive) - P(negative)."""
-        p = self.proba(embeddings)
+        p = self.proba(embeddings, aux)
         return p[:, self._idx["positive"]] - p[:, self._idx["negative"]]
 
     def save(self, folder: str | Path) -> Path:
