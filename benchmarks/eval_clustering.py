@@ -18,6 +18,8 @@ Figures per set:
 * ``id_retention``: fit on a random 10/11 of the rows, then on all rows (10% more) with the first run's
   state as ``previous``: share of the first run's pain point ids still present; ``row_id_agreement``: share
   of the first run's assigned rows that keep their id.
+* ``--scale 500000``: time one fit on that many rows (a set's embeddings repeated with small noise), which
+  fits on a 50k sample and assigns the rest.
 """
 from __future__ import annotations
 
@@ -75,7 +77,9 @@ def nmi(labels: np.ndarray, assign: np.ndarray) -> float:
 
 
 def evaluate(name: str, texts, labels, emb, seed: int, stability: bool) -> dict:
-    clusterer = PainPointClusterer(seed=seed)
+    from feedback2journey.embed import Embedder
+
+    clusterer = PainPointClusterer(seed=seed, embed=Embedder().encode)  # as the pipeline: labels re-ranked
     t0 = time.perf_counter()
     res = clusterer.fit(texts, emb)
     fit_s = time.perf_counter() - t0
@@ -102,7 +106,8 @@ def id_stability(clusterer, texts, emb, seed: int) -> dict:
     base = np.sort(rng.choice(n, size=round(n * 10 / 11), replace=False))
     first = clusterer.fit([texts[i] for i in base], emb[base])
     ids1, state1 = assign_ids(first, previous=None)
-    second = clusterer.fit(texts, emb)
+    rerun = PainPointClusterer(seed=seed, embed=clusterer.embed, previous_params=state1.params)  # as the pipeline
+    second = rerun.fit(texts, emb)
     ids2, _ = assign_ids(second, previous=state1)
     kept = set(ids1.values()) & set(ids2.values())
     row1 = np.array([ids1.get(t) for t in first.assignments], dtype=object)
@@ -112,6 +117,18 @@ def id_stability(clusterer, texts, emb, seed: int) -> dict:
             "row_id_agreement": round(float((row1[was] == row2[was]).mean()), 4) if was.any() else None}
 
 
+def scale_check(texts, emb, n: int, seed: int) -> dict:
+    """Time one fit on ``n`` rows made by repeating a set's rows with small noise (fit on a 50k sample)."""
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(texts), size=n)
+    big = emb[idx] + rng.normal(scale=0.02, size=(n, emb.shape[1])).astype(np.float32)
+    big /= np.linalg.norm(big, axis=1, keepdims=True)
+    t0 = time.perf_counter()
+    res = PainPointClusterer(seed=seed).fit([texts[i] for i in idx], big)
+    return {"scale_rows": n, "scale_fit_s": round(time.perf_counter() - t0, 1), "scale_clusters": len(res.clusters),
+            "scale_unassigned": round(res.unassigned / n, 4), "fitted_on": res.params.get("fitted_on")}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -119,6 +136,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--no-stability", action="store_true", help="skip the 10%%-more-rows id stability check")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--scale", type=int, default=0, help="also time one fit on this many rows (first set's rows "
+                    "repeated with noise), e.g. 500000")
     args = ap.parse_args(argv)
     results = []
     for name in args.sets:
@@ -131,6 +150,11 @@ def main(argv=None) -> int:
         print(f"{r['set']:<10} {r['rows']:>6} {r['labels']:>6} {r['clusters']:>8}  {r['nmi']:.3f}  {r['nmi_assigned']:.3f}"
               f"         {r['unassigned']:>6.1%}    {'yes' if r['deterministic'] else 'NO ':<4} "
               f"{r.get('id_retention', float('nan')):>6.1%}  {r.get('row_id_agreement') or float('nan'):>6.1%}  {r['fit_s']:>5}")
+    if args.scale:
+        texts, _, emb = load_set(args.data, args.sets[0])
+        r = scale_check(texts, emb, args.scale, args.seed)
+        print(json.dumps(r), flush=True)
+        results.append(r)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0

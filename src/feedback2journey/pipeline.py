@@ -160,14 +160,16 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
         pd.Series(True, index=segments.index)
     target &= ~segments["is_closer"]
     rows = np.flatnonzero(target.values)
+    prev_state = load_state(previous)
     clusterer = PainPointClusterer(settings.min_cluster_size, settings.cluster_seed, settings.min_segments_to_cluster,
-                                   sample_size=settings.cluster_sample_size, embed=models.embedder.encode)
+                                   sample_size=settings.cluster_sample_size, embed=models.embedder.encode,
+                                   previous_params=prev_state.params if prev_state else None)
     with reporter.step(f"Clustering {len(rows):,} segments", total=None):
         clustering = clusterer.fit([analysis[i] for i in rows], embeddings[rows])
     clustering.params["cluster_on"] = cluster_on
     pain_points, seg_pp = build_pain_points(segments, rows, clustering, embeddings,
                                             settings.quotes_per_pain_point, redact=redact, items=items,
-                                            previous=load_state(previous), curation=load_curation(curation))
+                                            previous=prev_state, curation=load_curation(curation))
     segments["pain_point_id"] = seg_pp.values
     t = lap("cluster", t)
 

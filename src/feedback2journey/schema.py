@@ -18,7 +18,9 @@ REJECT_COLUMNS = ["source", "row_number", "item_id", "reason", "text"]
 
 # pain_points.csv
 PAIN_POINT_COLUMNS = ["pain_point_id", "label", "keywords", "size", "items", "share_of_negative", "mean_sentiment",
-                      "priority", "top_stage", "top_touchpoint", "stages", "touchpoints", "quotes"]
+                      "priority", "top_stage", "top_touchpoint", "stages", "touchpoints", "quotes",
+                      # added with stable ids + curation (issue #5)
+                      "auto_label", "pinned", "change", "impact", "impact_kind", "trend"]
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 UNCLASSIFIED = "unclassified"
