@@ -13,7 +13,7 @@ from rich.console import Console
 from feedback2journey import __version__
 from feedback2journey.columns import ColumnMapping
 from feedback2journey.config import ConfigError, load_config
-from feedback2journey.curate import CurationError, run_paths, save_run_state
+from feedback2journey.curate import CurationError, run_paths
 from feedback2journey.embed import default_cache_dir
 from feedback2journey.read import InputError
 from feedback2journey.resources import default_config_path
@@ -105,8 +105,7 @@ def run(
                          reporter=reporter, redact=not no_redact, segment_by=segment_by, model=model,
                          cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
                          cluster_on=cluster, previous=prev_dir, curation=curation_file)
-        paths = result.write(out, xlsx=xlsx)
-        save_run_state(result, out)
+        paths = result.write(out, xlsx=xlsx)  # also saves pain point centroids for the next run
     except (ConfigError, InputError, KeyError, CurationError) as exc:
         err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
         raise typer.Exit(2)
