@@ -1,6 +1,7 @@
 """Touchpoint classification on Bitext customer support: zero-shot, few-shot, calibration and speed.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/eval_classification.py [--data ../shared/data] [--held-out]
+        [--speed accurate|fast] [--backend torch|onnx]
 
 Data (never copied into the repo): ../shared/data/bitext_customer_support/
 Bitext_Sample_Customer_Support_Training_Dataset.csv, 4,514 rows. Each ``instruction`` is one segment; its
@@ -133,11 +134,15 @@ def main() -> None:
     ap.add_argument("--shots", type=int, default=20)
     ap.add_argument("--speed-n", type=int, default=1000)
     ap.add_argument("--show-confusion", action="store_true")
+    ap.add_argument("--speed", choices=["accurate", "fast"], default="accurate", help="encoder speed mode")
+    ap.add_argument("--backend", choices=["torch", "onnx", "static"], default=None,
+                    help="encoder backend (default: torch for accurate, static for fast)")
     args = ap.parse_args()
 
     cfg = load_config(args.config)
     d = load_bitext(args.data)
-    embedder = Embedder()
+    embedder = Embedder(speed=args.speed, backend=args.backend)
+    print(f"encoder: {embedder.model_id}")
     emb = cached_embed(d["text"].tolist(), embedder)
     dev = d["dev"].values
     splits = {"dev": dev}
