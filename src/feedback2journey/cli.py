@@ -40,8 +40,9 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 @app.command()
 def run(
-    inputs: Optional[list[Path]] = typer.Argument(None, help="Feedback files (CSV, JSON, JSONL, Parquet, XLSX). "
-                                                  "None: the bundled sample.", show_default=False),
+    inputs: Optional[list[str]] = typer.Argument(None, help="Feedback files (CSV, JSON, JSONL, Parquet, XLSX), "
+                                                 "globs, or fsspec URLs (s3://...). None: the bundled sample.",
+                                                 show_default=False),
     out: Path = typer.Option(Path("journey-out"), "--out", "-o", help="Output folder."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Taxonomy/settings YAML "
                                           "(write one with `feedback2journey init`)."),
@@ -69,6 +70,13 @@ def run(
                                             "pain_points.yaml beside --config, else in --out]."),
     previous: Optional[Path] = typer.Option(None, "--previous", help="Earlier run folder whose pain point ids to "
                                             "keep [default: --out, if it holds a run]."),
+    chunk_rows: int = typer.Option(5000, "--chunk-rows", min=1, help="Rows per chunk: the unit of work, of "
+                                   "memory and of resuming after a crash."),
+    engine: str = typer.Option("local", "--engine", help="local, or dask: per-chunk steps on Dask workers."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786) "
+                                            "[default: a LocalCluster on this machine]."),
+    workers: int = typer.Option(2, "--workers", min=1, help="LocalCluster workers for --engine dask."),
+    keep_parts: bool = typer.Option(False, "--keep-parts", help="Keep the per-chunk parts in OUT/.f2j-work."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ):
     """Analyze feedback files and write the journey map, tables and report to --out.
@@ -86,8 +94,12 @@ def run(
       feedback2journey run tickets.csv --model models/support --out journey-out  [dim]# a trained head[/dim]
 
       feedback2journey run tickets.csv --cluster all --curation pain_points.yaml --out journey-out
+
+      feedback2journey run 'exports/2026-*.csv' --engine dask --scheduler tcp://10.0.0.5:8786 --out big
+
+    A killed run resumes: run the same command again and finished chunks are skipped.
     """
-    from feedback2journey.pipeline import analyze
+    from feedback2journey.batch import BatchOptions, run_batch
     from feedback2journey.progress import Reporter, RichReporter
 
     logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, format="%(levelname)s: %(message)s")
@@ -101,11 +113,15 @@ def run(
         prev_dir, curation_file = run_paths(out, config, curation, previous)
         if not quiet:
             err.print(f"Reading {len(inputs) if inputs else 'the bundled sample'} input(s)...")
-        result = analyze(list(inputs) if inputs else None, cfg, columns=mapping, encoding=encoding,
-                         reporter=reporter, redact=not no_redact, segment_by=segment_by, model=model,
-                         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
-                         cluster_on=cluster, previous=prev_dir, curation=curation_file)
-        paths = result.write(out, xlsx=xlsx)  # also saves pain point centroids for the next run
+        if engine not in ("local", "dask"):
+            raise ConfigError(f"--engine: {engine!r} is not one of local, dask.")
+        embedder = {"cache_dir": None if no_cache else str(cache_dir or default_cache_dir())}
+        options = BatchOptions(chunk_rows=chunk_rows, engine=engine, scheduler=scheduler, workers=workers,
+                               keep_parts=keep_parts)
+        result, paths = run_batch(inputs or None, cfg, out, columns=mapping, encoding=encoding, redact=not no_redact,
+                                  segment_by=segment_by, model=model, embedder=embedder, cluster_on=cluster,
+                                  previous=prev_dir, curation=curation_file, xlsx=xlsx, options=options,
+                                  reporter=reporter)  # writes outputs, pain point centroids included
     except (ConfigError, InputError, KeyError, CurationError) as exc:
         err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
         raise typer.Exit(2)
@@ -188,9 +204,16 @@ def eval_(
 
 def _summary(result, report: Path) -> None:
     info = result.run_info
+    total = info['timings_s']['total']
     err.print(f"[bold]{info['rows_read']:,}[/bold] rows read: [green]{info['analyzed']:,} analyzed[/green], "
               f"[yellow]{info['rejected']:,} rejected[/yellow] (see rejected.csv) · {info['segments']:,} segments · "
-              f"{len(result.pain_points)} pain points · {info['timings_s']['total']:.1f} s")
+              f"{len(result.pain_points)} pain points · {total:.1f} s ({info['rows_read'] / max(total, 1e-9):,.0f} "
+              f"rows/s)")
+    batch = info.get("batch")
+    if batch:
+        resumed = f", {batch['resumed_chunks']} resumed" if batch["resumed_chunks"] else ""
+        err.print(f"  {batch['chunks']} chunk(s){resumed} · peak memory {batch['peak_rss_mb']:,.0f} MB · "
+                  f"engine {batch['engine']}", highlight=False)
     for i in info["inputs"]:
         err.print(f"  {i['source']}: text={' + '.join(i['columns']['text'])}"
                   + "".join(f", {k}={i['columns'][k]}" for k in ("id", "date", "score", "channel", "segment")

@@ -83,24 +83,32 @@ def ingest_tables(tables: list[RawTable], sources: list[str], mapping: ColumnMap
             cols = detect_columns(table.frame, mapping)
         except ColumnError as exc:
             raise InputError(f"{table.path}: {exc}") from exc
-        kept, rej, warnings = _items_from_table(table, source, cols, settings, redact)
+        kept, rej, warnings = items_from_table(table, source, cols, settings, redact)
         items.append(kept)
         rejects.append(rej)
-        summaries.append(InputSummary(
-            source=source, path=table.path, format=table.format, encoding=table.encoding,
-            delimiter=table.delimiter, rows_read=len(table.frame) + len(table.rejects), analyzed=len(kept),
-            rejected=len(rej), warnings=table.warnings + warnings,
-            columns={"text": list(cols.text), "id": cols.id, "date": cols.date, "score": cols.score,
-                     "score_kind": cols.score_kind, "channel": cols.channel, "segment": cols.segment,
-                     "input_kind": cols.input_kind, "detected": list(cols.detected)},
-        ))
+        summaries.append(input_summary(table, source, cols, len(table.frame) + len(table.rejects), len(kept),
+                                       len(rej), table.warnings + warnings))
     all_items = pd.concat(items, ignore_index=True) if items else pd.DataFrame(columns=ITEM_BASE_COLUMNS)
-    _qualify_colliding_ids(all_items)
+    qualify_colliding_ids(all_items)
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     return Ingested(all_items, all_rejects.reindex(columns=REJECT_COLUMNS), summaries)
 
 
-def _items_from_table(table: RawTable, source: str, cols: ColumnMapping, settings: Settings, redact: bool):
+def input_summary(table: RawTable, source: str, cols: ColumnMapping, rows_read: int, analyzed: int, rejected: int,
+                  warnings: list[str]) -> InputSummary:
+    return InputSummary(
+        source=source, path=table.path, format=table.format, encoding=table.encoding,
+        delimiter=table.delimiter, rows_read=rows_read, analyzed=analyzed, rejected=rejected, warnings=warnings,
+        columns={"text": list(cols.text), "id": cols.id, "date": cols.date, "score": cols.score,
+                 "score_kind": cols.score_kind, "channel": cols.channel, "segment": cols.segment,
+                 "input_kind": cols.input_kind, "detected": list(cols.detected)},
+    )
+
+
+def items_from_table(table: RawTable, source: str, cols: ColumnMapping, settings: Settings, redact: bool,
+                     seen_ids: dict[str, int] | None = None):
+    """One table (or one chunk of a file) -> (items, rejects, warnings). ``seen_ids`` carries the ids of
+    earlier chunks of the same source, so a duplicate id is rejected wherever it falls."""
     frame = table.frame
     n = len(frame)
     row_numbers = table.row_numbers or list(range(1, n + 1))
@@ -108,7 +116,7 @@ def _items_from_table(table: RawTable, source: str, cols: ColumnMapping, setting
                for r, reason in table.rejects]
     raw_texts = _joined(frame, cols.text)
     ids = (frame[cols.id].astype(str).str.strip() if cols.id else pd.Series([""] * n)).tolist()
-    seen_ids: dict[str, int] = {}
+    seen_ids = {} if seen_ids is None else seen_ids
     keep_idx, texts, truncated, item_ids = [], [], [], []
     n_truncated = 0
     for i in range(n):
@@ -206,12 +214,14 @@ def _numbers(s: pd.Series, decimal: str) -> pd.Series:
     return pd.to_numeric(vals, errors="coerce")
 
 
-def _qualify_colliding_ids(items: pd.DataFrame) -> None:
-    """The same id in two sources (survey #1 and review #1) becomes 'source:id' so item_id stays a key."""
+def qualify_colliding_ids(items: pd.DataFrame, segments: pd.DataFrame | None = None) -> None:
+    """The same id in two sources (survey #1 and review #1) becomes 'source:id' so item_id stays a key.
+    ``segments`` (with a ``source`` column) follow their items."""
     if items.empty:
         return
     per_id = items.groupby("item_id")["source"].nunique()
     clash = set(per_id[per_id > 1].index)
-    if clash:
-        mask = items["item_id"].isin(clash)
-        items.loc[mask, "item_id"] = items.loc[mask, "source"] + ":" + items.loc[mask, "item_id"]
+    for frame in (items, segments) if segments is not None else (items,):
+        if clash:
+            mask = frame["item_id"].isin(clash)
+            frame.loc[mask, "item_id"] = frame.loc[mask, "source"] + ":" + frame.loc[mask, "item_id"]

@@ -12,22 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback2journey import __version__
 from feedback2journey.classify import ChannelResolver, JourneyClassifier, PrototypeClassifier
 from feedback2journey.clean import analysis_text
-from feedback2journey.cluster import PainPointClusterer
-from feedback2journey.curate import load_curation, load_state
 from feedback2journey.columns import ColumnMapping
 from feedback2journey.config import Config, load_config
 from feedback2journey.embed import Embedder
-from feedback2journey.feel import SentimentScorer, roll_up_items
-from feedback2journey.ingest import Ingested, ingest_frame, ingest_paths
-from feedback2journey.journey import build_explorer, build_journey, segment_view
-from feedback2journey.painpoints import build_pain_points
+from feedback2journey.feel import SentimentScorer
+from feedback2journey.ingest import ingest_frame, ingest_paths
 from feedback2journey.progress import Reporter
 from feedback2journey.redact import QuoteRedactor
 from feedback2journey.resources import sample_paths
-from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS, SEGMENT_COLUMNS, SEGMENT_EXTRA_COLUMNS
 from feedback2journey.segment import SPACY_MODEL, Segmenter
 from feedback2journey.train import build_classifier, load_head
 
@@ -98,33 +92,55 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
             redact: bool = True, segment_by: str | None = None, model: str | Path | None = None,
             cache_dir: str | Path | None = None, cluster_on: str | None = None,
             previous: str | Path | None = None, curation: str | Path | None = None) -> JourneyResult:
-    """Analyze feedback: a DataFrame, one path, a list of paths, or None for the bundled sample.
+    """Analyze feedback in memory: a DataFrame, one path, a list of paths, or None for the bundled sample.
 
     ``redact`` masks personal data (e-mails, phones, cards, IBANs, addresses; names in quotes) everywhere.
     ``segment_by`` names an item column (persona, plan...) for the report's side-by-side maps and filter.
     ``model`` is a trained head folder (``feedback2journey train``) used instead of zero-shot classification.
+    For exports too large for memory, or runs that must survive a crash, use ``feedback2journey.batch.run_batch``
+    (the CLI's path): the same steps per chunk, then the same ``finish``.
     """
+    from feedback2journey.finish import finish
+
     started = time.perf_counter()
-    timings: dict[str, float] = {}
     reporter = reporter or Reporter()
     cfg = config if isinstance(config, Config) else load_config(config)
     # cache_dir: embeddings kept on disk across runs (the CLI's default); None = no cache
     models = models or Models(cfg, model=model, embedder=Embedder(cache_dir=cache_dir))
-    settings = cfg.settings
+    t = time.perf_counter()
+    if isinstance(data, pd.DataFrame):
+        ingested = ingest_frame(data, columns, cfg.settings, redact=redact)
+    else:
+        paths = sample_paths() if data is None else [data] if isinstance(data, (str, Path)) else list(data)
+        ingested = ingest_paths(paths, columns, cfg.settings, encoding=encoding, redact=redact)
+    timings = {"read": round(time.perf_counter() - t, 3)}
+    chunk = analyze_chunk(ingested.items, models, reporter, timings)
+    targets = cluster_targets(chunk.segments, cluster_on or cfg.settings.cluster_on)
+    return finish(ingested.items, chunk.segments, chunk.embeddings[targets], models, ingested.rejected,
+                  ingested.inputs, reporter=reporter, timings=timings, started=started, redact=redact,
+                  segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
+
+
+@dataclass
+class ChunkResult:
+    """One chunk after the per-row steps: segments with stage, touchpoint, channel and feelings, and their
+    embeddings (row-aligned). Everything corpus-level (clustering, the journey) happens in ``finish``."""
+
+    segments: pd.DataFrame
+    embeddings: np.ndarray
+
+
+def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None = None,
+                  timings: dict | None = None) -> ChunkResult:
+    """Segment, embed, classify and score one chunk of items (the per-row steps; no state across chunks)."""
+    reporter = reporter or Reporter()
+    timings = timings if timings is not None else {}
 
     def lap(name: str, t0: float) -> float:
-        timings[name] = round(time.perf_counter() - t0, 3)
+        timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - t0, 3)
         return time.perf_counter()
 
     t = time.perf_counter()
-    if isinstance(data, pd.DataFrame):
-        ingested = ingest_frame(data, columns, settings, redact=redact)
-    else:
-        paths = sample_paths() if data is None else [data] if isinstance(data, (str, Path)) else list(data)
-        ingested = ingest_paths(paths, columns, settings, encoding=encoding, redact=redact)
-    items = ingested.items
-    t = lap("read", t)
-
     with reporter.step("Segmenting", total=len(items)) as advance:
         segments = models.segmenter.segment(items, advance=advance)
     # Every kept item has text with letters, so it has at least one segment.
@@ -136,126 +152,28 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
     t = lap("embed", t)
 
     models.ensure_fitted()
-    with reporter.step("Classifying", total=1) as advance:
-        stage, touch = models.journey_classifier.predict(embeddings, analysis)  # joint stage x touchpoint
-        advance(1)
+    stage, touch = models.journey_classifier.predict(embeddings, analysis)  # joint stage x touchpoint
     item_channel = models.channels.resolve(items).set_axis(items["item_id"])
+    item_source = items.set_index("item_id")["source"]
     segments = segments.assign(
         stage=stage["label"].values, stage_confidence=stage["confidence"].values, stage_evidence=stage["evidence"].values,
         touchpoint=touch["label"].values, touchpoint_confidence=touch["confidence"].values,
         touchpoint_evidence=touch["evidence"].values,
         channel=segments["item_id"].map(item_channel).values,
+        source=segments["item_id"].map(item_source).values,
     )
     t = lap("classify", t)
 
     with reporter.step("Scoring sentiment", total=len(segments)) as advance:
         feelings = models.scorer.score(segments["text"], embeddings=embeddings)
         advance(len(segments))
-    segments = pd.concat([segments, feelings], axis=1)
-    t = lap("feel", t)
+    segments = pd.concat([segments, feelings.set_axis(segments.index)], axis=1)
+    lap("feel", t)
+    return ChunkResult(segments, embeddings)
 
-    # ``previous``: an earlier run's folder (ids stay put); ``curation``: a pain_points.yaml (see curate.py)
-    cluster_on = cluster_on or settings.cluster_on
+
+def cluster_targets(segments: pd.DataFrame, cluster_on: str) -> np.ndarray:
+    """Rows that pain point clustering looks at: negative segments (or all), never greetings/closers."""
     target = segments["sentiment_label"] == "negative" if cluster_on == "negative" else \
         pd.Series(True, index=segments.index)
-    target &= ~segments["is_closer"]
-    rows = np.flatnonzero(target.values)
-    prev_state = load_state(previous)
-    clusterer = PainPointClusterer(settings.min_cluster_size, settings.cluster_seed, settings.min_segments_to_cluster,
-                                   sample_size=settings.cluster_sample_size, embed=models.embedder.encode,
-                                   previous_params=prev_state.params if prev_state else None)
-    with reporter.step(f"Clustering {len(rows):,} segments", total=None):
-        clustering = clusterer.fit([analysis[i] for i in rows], embeddings[rows])
-    clustering.params["cluster_on"] = cluster_on
-    pain_points, seg_pp = build_pain_points(segments, rows, clustering, embeddings,
-                                            settings.quotes_per_pain_point, redact=redact, items=items,
-                                            previous=prev_state, curation=load_curation(curation))
-    segments["pain_point_id"] = seg_pp.values
-    t = lap("cluster", t)
-
-    items = _roll_up(items, segments, pain_points, models, cfg)
-    segments["stage_group"] = segments["stage"].map(cfg.taxonomy.stage_group)
-    segments["source"] = segments["item_id"].map(items.set_index("item_id")["source"])
-    journey = build_journey(items, segments, pain_points, cfg, rejected=len(ingested.rejected))
-    if segment_by:
-        journey["segment_view"] = segment_view(items, segments, cfg, segment_by)
-    explorer = build_explorer(items, segments, cfg, filter_column=segment_by)
-    if redact:
-        _redact_quotes(models.quote_redactor, pain_points, journey, explorer)
-    lap("journey", t)
-
-    segments = segments[SEGMENT_COLUMNS + SEGMENT_EXTRA_COLUMNS]
-    timings["total"] = round(time.perf_counter() - started, 3)
-    run_info = _run_info(cfg, models, ingested, items, segments, clustering, timings)
-    return JourneyResult(items, segments, pain_points, journey, ingested.rejected, run_info, explorer)
-
-
-def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: dict, explorer: dict) -> None:
-    """Names in the quotes that reach the report (the texts were regex-masked at ingest already)."""
-    texts = [q for qs in pain_points["quotes"] for q in qs] + [q[6] for q in explorer["quotes"]]
-    masked = iter(redactor.redact(texts))
-    pain_points["quotes"] = [[next(masked) for _ in qs] for qs in pain_points["quotes"]]
-    for q in explorer["quotes"]:
-        q[6] = next(masked)
-    by_id = dict(zip(pain_points["pain_point_id"], pain_points["quotes"]))
-    for p in journey["pain_points"]:
-        p["quotes"] = by_id.get(p["pain_point_id"], p["quotes"])
-
-
-def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFrame, models: Models,
-             cfg: Config) -> pd.DataFrame:
-    """Item-level columns from segments (documented in the README)."""
-    feel = roll_up_items(segments, models.scorer).set_index("item_id")
-    # Stage/touchpoint of an item: its most telling segment = highest confidence x (0.5 + |sentiment|),
-    # preferring classified segments. A ticket about a late parcel with a "thanks" closer is a delivery item.
-    seg = segments[~segments["is_closer"]] if (~segments["is_closer"]).any() else segments
-    weight = seg["stage_confidence"] * (0.5 + seg["sentiment"].abs()) + (seg["stage"] != "unclassified") * 1.0
-    lead = seg.assign(_w=weight).sort_values("_w", ascending=False, kind="stable").drop_duplicates("item_id")
-    lead = lead.set_index("item_id")
-    # Pain point of an item: that of its most negative clustered segment.
-    clustered = segments.dropna(subset=["pain_point_id"]).sort_values("sentiment", kind="stable")
-    item_pp = clustered.drop_duplicates("item_id").set_index("item_id")["pain_point_id"]
-    labels = dict(zip(pain_points["pain_point_id"], pain_points["label"]))
-    ids = items["item_id"]
-    out = pd.DataFrame({
-        "item_id": ids,
-        "source": items["source"],
-        "text": items["text"],
-        "stage": ids.map(lead["stage"]).fillna("unclassified").values,
-        "touchpoint": ids.map(lead["touchpoint"]).fillna("unclassified").values,
-        "channel": ids.map(segments.drop_duplicates("item_id").set_index("item_id")["channel"]).values,
-        "sentiment": ids.map(feel["sentiment"]).values,
-        "sentiment_label": ids.map(feel["sentiment_label"]).values,
-        "emotion": ids.map(feel["emotion"]).values,
-        "pain_point_id": ids.map(item_pp).astype(object).where(ids.map(item_pp).notna(), None).values,
-    })
-    out["pain_point"] = out["pain_point_id"].map(labels).astype(object)
-    out["row_number"] = items["row_number"].values
-    out["stage_group"] = out["stage"].map(cfg.taxonomy.stage_group)
-    out["effort"] = ids.map(feel["effort"]).values
-    for col in ("date", "score", "score_kind", "segment", "truncated"):
-        out[col] = items[col]  # same index as items
-    extras = items.drop(columns=[c for c in items.columns if c in set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS)
-                                 | {"channel_raw", "input_kind"}])
-    return pd.concat([out, extras.reset_index(drop=True)], axis=1)
-
-
-def _run_info(cfg: Config, models: Models, ingested: Ingested, items, segments, clustering, timings) -> dict:
-    rows_read = sum(i.rows_read for i in ingested.inputs)
-    return {
-        "tool": "feedback2journey",
-        "version": __version__,
-        "config_hash": cfg.hash(),
-        "config_path": cfg.path,
-        "models": models.ids(),
-        "inputs": [vars(i) for i in ingested.inputs],
-        "rows_read": int(rows_read),
-        "analyzed": int(len(items)),
-        "rejected": int(len(ingested.rejected)),
-        "segments": int(len(segments)),
-        "clustering": {**clustering.params, "clusters": len(clustering.clusters),
-                       "clustered_segments": int(len(clustering.assignments)), "unassigned": clustering.unassigned},
-        "timings_s": timings,
-        "embedding_cache": ({"path": str(models.embedder.cache.path), "hits": models.embedder.cache.hits,
-                             "misses": models.embedder.cache.misses} if models.embedder.cache is not None else None),
-    }
+    return (target & ~segments["is_closer"].astype(bool)).to_numpy()

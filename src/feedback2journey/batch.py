@@ -1,0 +1,350 @@
+"""Batch runs over whole exports: chunked, resumable, bounded in memory, locally or on Dask workers.
+
+    inputs -> chunks (chunks.py) -> ingest (client, in order) -> analyze_chunk (here or on a Dask worker)
+           -> part files in OUT/.f2j-work/ -> finish (clustering on a sample, journey, report) -> outputs
+
+Each finished chunk is a set of part files plus a ``.done`` marker written last, so ``kill -9`` loses at most
+the chunks in flight: the same command again skips every chunk that has its marker and gives the same
+outputs as an uninterrupted run. The work folder is keyed by the inputs (path, size, mtime), the config and
+the options that change results; if any of those change, it starts over. It is removed once the outputs are
+written (``keep_parts=True`` keeps it).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from feedback2journey import __version__
+from feedback2journey.chunks import InputFile, expand_inputs, iter_chunks
+from feedback2journey.columns import ColumnError, ColumnMapping, detect_columns
+from feedback2journey.config import Config, load_config
+from feedback2journey.ingest import input_summary, items_from_table, source_names
+from feedback2journey.progress import Reporter
+from feedback2journey.read import InputError
+from feedback2journey.schema import REJECT_COLUMNS
+from feedback2journey.write import _parquet_safe, atomic_write
+
+log = logging.getLogger(__name__)
+
+WORK_DIR = ".f2j-work"
+
+
+@dataclass
+class BatchOptions:
+    """How a batch run is executed (none of these change the results, except through the run key)."""
+
+    chunk_rows: int = 5000
+    engine: str = "local"  # local | dask
+    scheduler: str | None = None  # a Dask scheduler address; None = a LocalCluster on this machine
+    workers: int = 2  # LocalCluster size
+    keep_parts: bool = False
+    stream_min_bytes: int | None = None  # files at least this big are streamed (None = chunks.STREAM_MIN_BYTES)
+    threads: int | None = None  # encoder threads on Dask workers (None = this process's count)
+    stop_after_chunks: int | None = None  # testing aid: stop (as if killed) after this many new chunks
+
+
+@dataclass
+class ModelSpec:
+    """What a worker needs to build the same ``Models`` as the client (sent once per task, small)."""
+
+    config: Config
+    model: str | None = None
+    embedder: dict = field(default_factory=dict)  # Embedder keyword arguments
+
+    def key(self) -> str:
+        return hashlib.sha1(json.dumps([self.config.hash(), self.model, self.embedder], sort_keys=True,
+                                       default=str).encode()).hexdigest()
+
+    def build(self):
+        from feedback2journey.embed import Embedder
+        from feedback2journey.pipeline import Models
+
+        return Models(self.config, model=self.model, embedder=Embedder(**self.embedder))
+
+
+class PartStore:
+    """The work folder of one batch run: a manifest, and per chunk its part files and a done marker."""
+
+    def __init__(self, out_dir: Path, key: str):
+        self.dir = Path(out_dir) / WORK_DIR
+        self.key = key
+        manifest = self.dir / "manifest.json"
+        if self.dir.exists():
+            old = json.loads(manifest.read_text()) if manifest.exists() else {}
+            if old.get("key") != key:
+                log.warning("%s holds an unfinished run with other inputs or options: starting over", self.dir)
+                shutil.rmtree(self.dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if not manifest.exists():
+            blob = {"key": key, "version": __version__, "run_id": uuid.uuid4().hex}
+            atomic_write(manifest, lambda p: p.write_text(json.dumps(blob)))
+        self.run_id = json.loads(manifest.read_text())["run_id"]  # the same when a killed run resumes
+
+    def _path(self, n: int, name: str) -> Path:
+        return self.dir / f"chunk-{n:06d}.{name}"
+
+    def done(self, n: int) -> dict | None:
+        marker = self._path(n, "done.json")
+        return json.loads(marker.read_text()) if marker.exists() else None
+
+    def write(self, n: int, items: pd.DataFrame, segments: pd.DataFrame, targets: np.ndarray,
+              rejects: pd.DataFrame, meta: dict) -> None:
+        atomic_write(self._path(n, "items.parquet"), lambda p: _parquet_safe(items).to_parquet(p, index=False))
+        atomic_write(self._path(n, "segments.parquet"), lambda p: segments.to_parquet(p, index=False))
+        atomic_write(self._path(n, "rejected.parquet"),
+                     lambda p: rejects.astype({"item_id": object, "text": object}).to_parquet(p, index=False))
+        with open(self._path(n, "targets.npy.tmp"), "wb") as fh:
+            np.save(fh, targets.astype(np.float32))
+        self._path(n, "targets.npy.tmp").replace(self._path(n, "targets.npy"))
+        # the marker last: a chunk without it is redone
+        atomic_write(self._path(n, "done.json"), lambda p: p.write_text(json.dumps(meta)))
+
+    def item_ids(self, n: int) -> pd.DataFrame:
+        return pd.read_parquet(self._path(n, "items.parquet"), columns=["item_id", "row_number"])
+
+    def load(self, chunks: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
+        def read(name: str) -> pd.DataFrame:
+            parts = [pd.read_parquet(self._path(n, name)) for n in chunks]
+            rows = [p for p in parts if len(p)] or parts[:1]  # an all-rejected chunk must not blur dtypes
+            return pd.concat(rows, ignore_index=True)
+
+        items, segments, rejects = read("items.parquet"), read("segments.parquet"), read("rejected.parquet")
+        targets = [np.load(self._path(n, "targets.npy")) for n in chunks]
+        dim = next((t.shape[1] for t in targets if t.ndim == 2 and t.shape[0]), 0)
+        targets = np.concatenate([t.reshape(-1, dim) if dim else t for t in targets]) if targets else np.zeros((0, 0))
+        return items, segments, targets.astype(np.float32), rejects.reindex(columns=REJECT_COLUMNS)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_key(files: list[InputFile], cfg: Config, spec: ModelSpec, **options) -> str:
+    blob = {"version": __version__, "config": cfg.hash(), "models": spec.key(),
+            "inputs": [(f.url, f.size, f.mtime) for f in files], **options}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | None, out_dir: str | Path, *,
+              columns: ColumnMapping | None = None, encoding: str | None = None, redact: bool = True,
+              segment_by: str | None = None, model: str | Path | None = None, embedder: dict | None = None,
+              cluster_on: str | None = None, previous=None, curation=None, xlsx: bool = False,
+              options: BatchOptions | None = None, reporter: Reporter | None = None, models=None):
+    """Analyze files chunk by chunk into ``out_dir`` and write every output. Returns (JourneyResult, paths).
+
+    ``embedder``: keyword arguments for ``Embedder`` (cache_dir, speed...). Same inputs and options give the
+    same outputs as ``analyze``; a killed run resumes from its finished chunks.
+    """
+    from feedback2journey.finish import finish
+    from feedback2journey.pipeline import analyze_chunk, cluster_targets
+    from feedback2journey.resources import sample_paths
+    from feedback2journey.write import write_outputs
+
+    started = time.perf_counter()
+    opts = options or BatchOptions()
+    reporter = reporter or Reporter()
+    cfg = config if isinstance(config, Config) else load_config(config)
+    cluster_on = cluster_on or cfg.settings.cluster_on
+    files = expand_inputs(list(inputs) if inputs else sample_paths())
+    spec = ModelSpec(cfg, str(model) if model else None, dict(embedder or {}))
+    models = models or spec.build()
+    key = run_key(files, cfg, spec, columns=columns, encoding=encoding, redact=redact, chunk_rows=opts.chunk_rows,
+                  cluster_on=cluster_on, embedding=models.embedder.model_id)
+    store = PartStore(Path(out_dir), key)
+    sources = source_names([Path(f.name) for f in files])
+    timings: dict[str, float] = {}
+    summaries, chunk_ids = [], []
+    runner = _DaskRunner(spec, opts) if opts.engine == "dask" else None
+    estimate = sum(_estimate_rows(f) for f in files)
+    new_chunks = 0
+    try:
+        with reporter.step("Analyzing rows", total=estimate) as advance:
+            def store_chunk(n, items, rejects, meta, chunk):
+                targets = cluster_targets(chunk.segments, cluster_on)
+                store.write(n, items, chunk.segments, chunk.embeddings[targets], rejects, meta)
+                advance(meta["rows"])
+
+            n = 0
+            for file, source in zip(files, sources):
+                seen: dict[str, int] = {}
+                cols, stats, warnings, first = None, [0, 0, 0], [], None
+                stream_min = opts.stream_min_bytes
+                chunks = iter_chunks(file, opts.chunk_rows, encoding,
+                                     **({"stream_min_bytes": stream_min} if stream_min is not None else {}))
+                for table in chunks:
+                    first = first or table
+                    if cols is None:
+                        try:
+                            cols = detect_columns(table.frame, columns)
+                        except ColumnError as exc:
+                            raise InputError(f"{file.url}: {exc}") from exc
+                    warnings += table.warnings
+                    done = store.done(n)
+                    if done is not None:  # finished before a crash: only its ids are needed (duplicates)
+                        ids = store.item_ids(n)
+                        seen.update(zip(ids["item_id"], ids["row_number"]))
+                        stats = [a + b for a, b in zip(stats, done["stats"])]
+                        warnings += done["warnings"]
+                        chunk_ids.append(n)
+                        advance(done["rows"])
+                        n += 1
+                        continue
+                    items, rejects, warns = items_from_table(_with_columns(table, cols), source, cols, cfg.settings,
+                                                             redact, seen_ids=seen)
+                    rows = len(table.frame) + len(table.rejects)
+                    meta = {"rows": rows, "stats": [rows, len(items), len(rejects)], "warnings": warns}
+                    stats = [a + b for a, b in zip(stats, meta["stats"])]
+                    warnings += warns
+                    if runner is not None:
+                        runner.submit(n, store.run_id, items, rejects, meta, store_chunk)
+                    else:
+                        if models.embedder.cache is not None:
+                            models.embedder.cache.scope(store.run_id, n)
+                        store_chunk(n, items, rejects, meta, analyze_chunk(items, models, None, timings))
+                    chunk_ids.append(n)
+                    n += 1
+                    new_chunks += 1
+                    if opts.stop_after_chunks is not None and new_chunks >= opts.stop_after_chunks:
+                        if runner is not None:
+                            runner.drain()
+                        raise _Stopped()
+                if first is not None:
+                    summaries.append(input_summary(first, source, cols, *stats, warnings))
+            if runner is not None:
+                runner.drain()
+    finally:
+        if runner is not None:
+            runner.close()
+    timings["chunks"] = round(time.perf_counter() - started, 3)
+    items, segments, targets, rejects = store.load(chunk_ids)
+    result = finish(items, segments, targets, models, rejects, summaries, reporter=reporter, timings=timings,
+                    started=started, redact=redact, segment_by=segment_by, cluster_on=cluster_on,
+                    previous=previous, curation=curation)
+    result.run_info["batch"] = {"engine": opts.engine, "chunk_rows": opts.chunk_rows, "chunks": len(chunk_ids),
+                                "resumed_chunks": len(chunk_ids) - new_chunks, "peak_rss_mb": peak_rss_mb()}
+    paths = write_outputs(result, Path(out_dir), xlsx=xlsx)
+    if not opts.keep_parts:
+        store.remove()
+    return result, paths
+
+
+class _Stopped(Exception):
+    """Raised by ``stop_after_chunks`` (tests): the run ends as if killed, parts kept."""
+
+
+def _with_columns(table, cols: ColumnMapping):
+    """Later chunks of a JSON Lines file may lack a column the first chunk had: add it empty."""
+    needed = [c for c in (*cols.text, cols.id, cols.date, cols.score, cols.channel, cols.segment) if c]
+    missing = [c for c in needed if c not in table.frame.columns]
+    if missing:
+        table.frame = table.frame.assign(**{c: "" for c in missing})
+    return table
+
+
+def _estimate_rows(file: InputFile) -> int:
+    """For the progress bar's ETA: exact for Parquet, newline count for local text files, else a guess."""
+    try:
+        if file.fmt == "parquet" and file.is_local:
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(file.url).metadata.num_rows
+        if file.fmt in ("csv", "jsonl") and file.is_local:
+            lines = 0
+            with open(file.url, "rb") as fh:
+                while block := fh.read(16 * 2**20):
+                    lines += block.count(b"\n")
+            return max(1, lines - (file.fmt == "csv"))
+    except OSError:
+        pass
+    return max(1, file.size // 300)
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: kilobytes
+
+
+# ------------------------------------------------------------------------------------------------ Dask
+
+
+_WORKER_MODELS: dict[str, object] = {}  # per worker process: models are loaded once, on the first task
+
+
+def _analyze_on_worker(spec: ModelSpec, run_id: str, n: int, items: pd.DataFrame):
+    from feedback2journey.pipeline import analyze_chunk
+
+    models = _WORKER_MODELS.get(spec.key())
+    if models is None:
+        models = _WORKER_MODELS[spec.key()] = spec.build()
+    if models.embedder.cache is not None:
+        models.embedder.cache.scope(run_id, n)
+    return analyze_chunk(items, models)
+
+
+class _DaskRunner:
+    """Sends chunks to Dask workers, at most ``2 x workers`` in flight, and stores results as they come back."""
+
+    def __init__(self, spec: ModelSpec, opts: BatchOptions):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - a dependency
+            raise InputError("--engine dask needs dask.distributed. Fix: pip install 'dask[distributed]'") from exc
+        self.spec = spec
+        if opts.scheduler:
+            self.cluster = None
+            self.client = Client(opts.scheduler)
+        else:
+            self.cluster = LocalCluster(n_workers=opts.workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
+            self.client = Client(self.cluster)
+        # The encoder's last float bits depend on its thread count (about 1% of vectors differ between 1 and 2
+        # threads), and clustering amplifies them: workers use the client's count so results match the local
+        # engine exactly. On other machines, set the same count everywhere for bit-identical runs.
+        self.client.run(_set_threads, opts.threads or _torch_threads())
+        self.limit = 2 * max(1, len(self.client.scheduler_info().get("workers", {})) or opts.workers)
+        self.pending: dict = {}
+        self.spec_future = self.client.scatter(spec, broadcast=True)
+
+    def submit(self, n: int, run_id: str, items, rejects, meta, store) -> None:
+        future = self.client.submit(_analyze_on_worker, self.spec_future, run_id, n, items, pure=False)
+        self.pending[future] = (n, items, rejects, meta, store)
+        while len(self.pending) >= self.limit:
+            self._collect(wait_one=True)
+
+    def _collect(self, wait_one: bool) -> None:
+        from distributed import wait
+
+        done = wait(list(self.pending), return_when="FIRST_COMPLETED" if wait_one else "ALL_COMPLETED").done
+        for future in done:
+            n, items, rejects, meta, store = self.pending.pop(future)
+            store(n, items, rejects, meta, future.result())
+
+    def drain(self) -> None:
+        while self.pending:
+            self._collect(wait_one=False)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def _set_threads(n: int) -> None:
+    import torch
+
+    torch.set_num_threads(n)

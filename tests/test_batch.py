@@ -1,0 +1,186 @@
+"""Batch runs: chunked reading, row accounting across chunks, resume after a crash (a real kill -9), and the
+Dask engine's equivalence with the local one."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feedback2journey.batch import WORK_DIR, BatchOptions, PartStore, run_batch
+from feedback2journey.chunks import expand_inputs, iter_chunks
+from feedback2journey.read import InputError, read_table
+from feedback2journey.resources import sample_paths
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _tickets(tmp_path: Path, n: int) -> Path:
+    """The first ``n`` rows of the bundled sample's tickets (project-written data)."""
+    frame = pd.read_csv([p for p in sample_paths() if Path(p).name == "tickets.csv"][0], dtype=str,
+                        keep_default_na=False)
+    path = tmp_path / "tickets.csv"
+    frame.head(n).to_csv(path, index=False)
+    return path
+
+
+def _outputs(out: Path) -> dict[str, pd.DataFrame]:
+    return {"items": pd.read_parquet(out / "items.parquet"), "segments": pd.read_parquet(out / "segments.parquet"),
+            "pain_points": pd.read_csv(out / "pain_points.csv"), "rejected": pd.read_csv(out / "rejected.csv")}
+
+
+def _assert_same_outputs(a: Path, b: Path) -> None:
+    x, y = _outputs(a), _outputs(b)
+    for name in x:
+        pd.testing.assert_frame_equal(x[name], y[name], check_exact=True, obj=name)
+
+
+# ------------------------------------------------------------------------------------------ chunked reading
+
+
+def test_streamed_csv_jsonl_parquet_chunks_equal_the_whole_file(tmp_path):
+    csv_path = FIXTURES / "helpdesk_tickets.csv"
+    whole = read_table(csv_path)
+    pq_path = tmp_path / "tickets.parquet"
+    whole.frame.to_parquet(pq_path)
+    for path in (csv_path, pq_path):
+        file = expand_inputs([path])[0]
+        chunks = list(iter_chunks(file, chunk_rows=7, stream_min_bytes=0))  # force the streaming readers
+        assert [len(c.frame) for c in chunks][:-1] == [7] * (len(chunks) - 1)
+        joined = pd.concat([c.frame for c in chunks], ignore_index=True)
+        pd.testing.assert_frame_equal(joined, whole.frame, check_dtype=False)
+        assert sum((c.row_numbers for c in chunks), []) == list(range(1, len(whole.frame) + 1))
+
+
+def test_streamed_jsonl_keeps_file_row_numbers_for_bad_lines(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"id": i, "text": f"Parcel {i} arrived late"}) for i in range(1, 8)]
+    lines.insert(4, "{not json")  # record 5
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    chunks = list(iter_chunks(expand_inputs([path])[0], chunk_rows=3, stream_min_bytes=0))
+    rejects = [r for c in chunks for r in c.rejects]
+    assert [r[0] for r in rejects] == [5]
+    assert sum((c.row_numbers for c in chunks), []) == [1, 2, 3, 4, 6, 7, 8]
+
+
+def test_globs_expand_and_a_missing_pattern_names_the_fix(tmp_path):
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text("text\nThe app crashes on login\n", encoding="utf-8")
+    assert [Path(f.url).name for f in expand_inputs([str(tmp_path / "*.csv")])] == ["a.csv", "b.csv"]
+    with pytest.raises(InputError, match="no file matches"):
+        expand_inputs([str(tmp_path / "*.tsv")])
+
+
+# ------------------------------------------------------------------------------------------ batch runs
+
+
+def test_every_row_is_accounted_for_across_chunks_and_labels_match_in_memory(tmp_path, models, config):
+    from feedback2journey.pipeline import analyze
+
+    inputs = [FIXTURES / "helpdesk_tickets.csv", FIXTURES / "bad_rows.csv", FIXTURES / "app_reviews.json"]
+    result, paths = run_batch(inputs, config, tmp_path / "out", models=models,
+                              options=BatchOptions(chunk_rows=4))
+    info = json.loads(paths["run.json"].read_text())
+    assert info["batch"]["chunks"] >= 6
+    assert info["rows_read"] == info["analyzed"] + info["rejected"]
+    assert result.items["item_id"].is_unique
+    assert not (tmp_path / "out" / WORK_DIR).exists()  # parts are removed once the outputs are written
+    memory = analyze(inputs, config, models=models)
+    assert info["rows_read"] == memory.run_info["rows_read"]
+    pd.testing.assert_frame_equal(result.rejected, memory.rejected, check_dtype=False)
+    cols = ["item_id", "stage", "touchpoint", "sentiment_label", "emotion"]
+    pd.testing.assert_frame_equal(result.items[cols], memory.items[cols])
+    # floats differ in the last bits only (other batch-mates in the encoder)
+    np.testing.assert_allclose(result.items["sentiment"], memory.items["sentiment"], atol=1e-4)
+
+
+def test_a_duplicate_id_in_a_later_chunk_is_rejected(tmp_path, models, config):
+    path = tmp_path / "dupes.csv"
+    rows = [(f"T{i}", f"My order {i} arrived damaged and nobody answers") for i in range(1, 7)] + \
+           [("T2", "Second ticket reusing the id T2, the refund never came")]
+    pd.DataFrame(rows, columns=["ticket_id", "text"]).to_csv(path, index=False)
+    result, _ = run_batch([path], config, tmp_path / "out", models=models, options=BatchOptions(chunk_rows=3))
+    assert len(result.items) == 6
+    assert result.rejected["reason"].str.contains("duplicate id 'T2'").tolist() == [True]
+    assert result.rejected["row_number"].tolist() == [7]
+
+
+def test_changed_inputs_or_options_start_the_work_folder_over(tmp_path):
+    store = PartStore(tmp_path, "key-a")
+    (store.dir / "chunk-000000.done.json").write_text("{}")
+    again = PartStore(tmp_path, "key-a")
+    assert again.done(0) == {} and again.run_id == store.run_id
+    other = PartStore(tmp_path, "key-b")
+    assert other.done(0) is None and other.run_id != store.run_id
+
+
+def test_stopped_run_resumes_to_the_same_outputs(tmp_path, models, config):
+    """In-process stop after 3 chunks, then the same call again: equal to one uninterrupted run."""
+    from feedback2journey.batch import _Stopped
+    from feedback2journey.embed import Embedder
+
+    data = _tickets(tmp_path, 160)
+    opts = dict(chunk_rows=40)
+
+    def fresh_models(cache):  # each run with its own, initially empty, embedding cache
+        from feedback2journey.pipeline import Models
+        return Models(config, embedder=Embedder(cache_dir=tmp_path / cache))
+
+    ref_models = fresh_models("cache-ref")
+    run_batch([data], config, tmp_path / "ref", models=ref_models, options=BatchOptions(**opts))
+    resumed_models = fresh_models("cache-run")
+    with pytest.raises(_Stopped):
+        run_batch([data], config, tmp_path / "run", models=resumed_models,
+                  options=BatchOptions(**opts, stop_after_chunks=2))
+    assert len(list((tmp_path / "run" / WORK_DIR).glob("*.done.json"))) == 2
+    result, paths = run_batch([data], config, tmp_path / "run", models=resumed_models, options=BatchOptions(**opts))
+    assert result.run_info["batch"]["resumed_chunks"] == 2
+    _assert_same_outputs(tmp_path / "ref", tmp_path / "run")
+
+
+def _cli(*args, cache: Path) -> list[str]:
+    return [sys.executable, "-m", "feedback2journey.cli", "run", *map(str, args), "--cache-dir", str(cache), "-q"]
+
+
+def test_kill_9_mid_run_then_the_same_command_resumes(tmp_path):
+    """A real crash: the CLI in a subprocess, killed with SIGKILL once some chunks are done."""
+    data = _tickets(tmp_path, 240)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    common = ["--chunk-rows", "30", "--no-redact"]
+    ref = subprocess.run(_cli(data, "--out", tmp_path / "ref", *common, cache=tmp_path / "c1"), env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert ref.returncode == 0, ref.stderr
+    out = tmp_path / "run"
+    cmd = _cli(data, "--out", out, *common, cache=tmp_path / "c2")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list((out / WORK_DIR).glob("*.done.json"))) < 3 and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list((out / WORK_DIR).glob("*.done.json")))
+    assert 3 <= done_before < 8 and not (out / "run.json").exists()
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    info = json.loads((out / "run.json").read_text())
+    assert info["batch"]["resumed_chunks"] == done_before
+    assert info["rows_read"] == 240 == info["analyzed"] + info["rejected"]
+    _assert_same_outputs(tmp_path / "ref", out)
+
+
+def test_dask_local_cluster_gives_the_local_engines_outputs(tmp_path, config):
+    """Two worker processes, each loading its own models once; the client clusters and writes."""
+    data = _tickets(tmp_path, 120)
+    local, _ = run_batch([data], config, tmp_path / "local", embedder={"cache_dir": str(tmp_path / "c1")},
+                         options=BatchOptions(chunk_rows=30))
+    dask, _ = run_batch([data], config, tmp_path / "dask", embedder={"cache_dir": str(tmp_path / "c2")},
+                        options=BatchOptions(chunk_rows=30, engine="dask", workers=2))
+    assert dask.run_info["batch"]["engine"] == "dask"
+    assert local.run_info["models"] == dask.run_info["models"]
+    _assert_same_outputs(tmp_path / "local", tmp_path / "dask")
