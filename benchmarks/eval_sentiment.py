@@ -1,6 +1,7 @@
 """Evaluate the emotion layer next to VADER on the same rows, and time it against the embedding step.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/eval_sentiment.py [--data ../shared/data] [--n-reviews 1500]
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/eval_sentiment.py --embedder fast   # the fast-mode head
 
 Sets (from ../shared/data, never copied into the repo):
 
@@ -18,7 +19,10 @@ Sets (from ../shared/data, never copied into the repo):
 
 Systems on the same rows: ``vader`` (VADER compound of the whole text, standard +-0.05 thresholds),
 ``rules`` (this project's lexicon + rules path, no embeddings), ``head`` (trained head + VADER + rules,
-the pipeline's default). Speed: time to embed segments vs time to score them given embeddings.
+the pipeline's default). ``--embedder fast`` embeds with ``Embedder(speed="fast")`` and scores with the head
+trained on those vectors (``models/sentiment_head_fast``). Speed: the layer's own throughput (segments/s
+given embeddings: VADER + rules + head + emotions, 20,000 distinct short segments) and its cost as a % of the
+embedding time of the same segments.
 """
 from __future__ import annotations
 
@@ -38,7 +42,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
-from train_sentiment import cached_embed, load_clothing, split_sentences  # noqa: E402
+import train_sentiment  # noqa: E402
+from train_sentiment import cached_embed, get_embedder, load_clothing, split_sentences  # noqa: E402
 
 from feedback2journey.feel import SentimentScorer, roll_up_items  # noqa: E402
 
@@ -58,7 +63,7 @@ def score_items(texts: list[str], name: str, scorer: SentimentScorer, rules_only
     emb = cached_embed(seg["text"].tolist(), name)
     out = {}
     for key, sc, e in (("rules", rules_only, None), ("head", scorer, emb)):
-        f = sc.score(seg["text"], embeddings=e)
+        f = sc.score(seg["text"], embeddings=e, model_id=sc.embedding_model)
         items = roll_up_items(pd.concat([seg[["item_id"]], f], axis=1), sc).set_index("item_id")
         out[key] = items.reindex(range(len(texts)))
     return out
@@ -97,9 +102,12 @@ def main(argv=None) -> int:
     ap.add_argument("--speed-n", type=int, default=1000, help="segments embedded live for the timing")
     ap.add_argument("--head", default=None, help="head folder or .npz (default: the bundled models/sentiment_head)")
     ap.add_argument("--no-speed", action="store_true", help="skip the live embedding timing")
+    ap.add_argument("--embedder", choices=("accurate", "fast"), default="accurate")
     args = ap.parse_args(argv)
     data_dir = Path(args.data)
-    scorer = SentimentScorer(head=args.head)
+    train_sentiment.EMBEDDER["kind"] = args.embedder
+    model_id = get_embedder().model_id
+    scorer = SentimentScorer(head=args.head, embedding_model=model_id)
     rules_only = SentimentScorer(head=False)
     if scorer.head is None:
         print("no trained head found: run scripts/train_sentiment.py first")
@@ -122,7 +130,7 @@ def main(argv=None) -> int:
             truth = d["y"].values
             preds = {"vader": vader_labels(d["text"])[0],
                      "rules": rules_only.score(d["text"])["sentiment_label"].values,
-                     "head": scorer.score(d["text"], embeddings=emb)["sentiment_label"].values}
+                     "head": scorer.score(d["text"], embeddings=emb, model_id=model_id)["sentiment_label"].values}
             # Fixed split: even rows = "dev" (looked at for error analysis of the rules, see docs/sentiment.md),
             # odd rows = "held-out" (never looked at while developing). Nothing is ever trained on either.
             dev = np.arange(len(d)) % 2 == 0
@@ -160,27 +168,29 @@ def main(argv=None) -> int:
 
     if args.no_speed:
         return 0
-    # Speed: embed N segments live (uncached) vs score 10k segments given their embeddings.
-    from feedback2journey.embed import Embedder
-
+    # Speed: the layer alone on 20,000 distinct short segments (given their embeddings), and the embedding of
+    # --speed-n of them live (uncached), extrapolated to the same 20,000.
     if (data_dir / "womens_clothing_reviews").exists():
         pool = [s for r in df[df["test"]]["Review Text"].head(4000) for s in split_sentences(r)]
     else:
         pool = ["I was charged twice for my order and nobody has replied.", "Lovely quality, arrived early!"]
     rng = np.random.default_rng(0)
-    live = [pool[i] + f" #{k}" for k, i in enumerate(rng.integers(0, len(pool), args.speed_n))]
-    embedder = Embedder()
-    embedder.encode(live[:32])  # load the model outside the timing
+    n_layer = 20_000
+    big_texts = [f"{pool[i]} #{k}" for k, i in enumerate(rng.integers(0, len(pool), n_layer))]
+    embedder = get_embedder()
+    embedder.encode(big_texts[:32])  # load the model outside the timing
+    live = big_texts[: min(args.speed_n, n_layer)] if args.embedder == "accurate" else big_texts
     t0 = time.perf_counter()
     e = embedder.encode(live)
-    t_embed = (time.perf_counter() - t0) * 10_000 / len(live)
-    big_texts = [live[i % len(live)] for i in range(10_000)]
-    big_emb = e[np.arange(10_000) % len(live)]
+    t_embed = (time.perf_counter() - t0) * n_layer / len(live)
+    big_emb = e[np.arange(n_layer) % len(live)]
+    scorer.score(big_texts[:500], embeddings=big_emb[:500], model_id=model_id)  # warm-up
     t0 = time.perf_counter()
-    scorer.score(big_texts, embeddings=big_emb)
+    scorer.score(big_texts, embeddings=big_emb, model_id=model_id)
     t_score = time.perf_counter() - t0
-    print(f"speed: embedding 10k segments ~{t_embed:.1f}s (measured on {len(live):,}); scoring 10k given "
-          f"embeddings {t_score:.2f}s = {100 * t_score / t_embed:.1f}% of the embedding time")
+    print(f"speed ({model_id}): emotion layer {n_layer / t_score:,.0f} segments/s ({t_score:.2f}s for {n_layer:,}); "
+          f"embedding {n_layer / t_embed:,.0f} segments/s (measured on {len(live):,}); "
+          f"layer = {100 * t_score / t_embed:.1f}% of the embedding time")
     return 0
 
 

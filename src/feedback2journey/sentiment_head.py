@@ -10,10 +10,16 @@ still loads and works. It is trained by ``scripts/train_sentiment.py``; see
 ``models/sentiment_head/MODEL_CARD.md``.
 
 Scoring is one matrix product, so it adds almost nothing to the cost of the embeddings it reuses.
+
+One head per embedding model: ``meta["embedding_model_id"]`` records the model whose vectors it was trained on
+(``Embedder.model_id``), and ``find_head`` picks the bundled head for a model id (``models/sentiment_head`` for
+all-MiniLM-L6-v2, ``models/sentiment_head_fast`` for the static "fast" embedder). A head file may also carry
+``emotion_centroids`` (prototype emotion vectors in the same embedding space, see ``emotions.py``).
 """
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +29,8 @@ _PKG = Path(__file__).resolve().parent
 _REPO = _PKG.parents[1]  # src/feedback2journey -> repo root (editable installs and checkouts)
 HEAD_FILE = "head.npz"
 CLASSES = ("negative", "neutral", "positive")
+MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
+log = logging.getLogger(__name__)
 
 
 def default_head_dir() -> Path:
@@ -33,6 +41,52 @@ def default_head_dir() -> Path:
     return _REPO / "models" / "sentiment_head"
 
 
+def bundled_head_dirs() -> list[Path]:
+    """Every ``models/sentiment_head*`` folder with a head file (wheel first, then the checkout)."""
+    seen, out = set(), []
+    for root in (_PKG / "_bundled" / "models", _REPO / "models"):
+        for d in sorted(root.glob("sentiment_head*")) if root.is_dir() else []:
+            if (d / HEAD_FILE).exists() and d.name not in seen:
+                seen.add(d.name)
+                out.append(d)
+    return out
+
+
+_FOUND: dict = {}
+
+
+def find_head(model_id: str | None, dim: int | None) -> tuple["SentimentHead | None", str | None]:
+    """The bundled head for embeddings of ``model_id`` (or, if unknown, of dimension ``dim``), and a warning.
+
+    Returns (head, None) on a unique match; (None, why) when no head matches (the caller falls back to rules);
+    without a model id and several heads of that dimension, the MiniLM head with a warning.
+    """
+    key = (model_id, dim)
+    if key not in _FOUND:
+        heads = []
+        for d in bundled_head_dirs():
+            try:
+                heads.append(SentimentHead.load(d))
+            except (OSError, KeyError, ValueError) as exc:  # a broken file must not hide the others
+                log.warning("cannot load sentiment head %s: %s", d, exc)
+        if model_id:
+            # the int8 ONNX export of MiniLM gives the same vectors (mean cosine 0.99): the MiniLM head serves it
+            match = [h for h in heads if model_id in (h.embedding_model_id, h.embedding_model_id + "+onnx-int8")]
+            why = None if match else (f"no sentiment head trained on {model_id} embeddings (have: "
+                                      f"{sorted(h.embedding_model_id for h in heads)}); using lexicon + rules. "
+                                      f"Train one: scripts/train_sentiment.py --embedder ...")
+        else:
+            match = [h for h in heads if dim is None or h.dim == dim]
+            why = None if len(match) == 1 else (
+                f"no sentiment head for {dim}-d embeddings; using lexicon + rules" if not match else
+                f"embedding model unknown and {len(match)} sentiment heads take {dim}-d vectors; assuming "
+                f"{MINILM_ID} (pass model_id to SentimentScorer.score)")
+            if len(match) > 1:
+                match = [h for h in match if h.embedding_model_id == MINILM_ID][:1]
+        _FOUND[key] = (match[0] if match else None, why)
+    return _FOUND[key]
+
+
 @dataclass
 class SentimentHead:
     W: np.ndarray  # (3, dim + n_aux) float32
@@ -41,6 +95,7 @@ class SentimentHead:
     scale: np.ndarray  # (dim,)
     classes: tuple[str, ...] = CLASSES
     meta: dict = field(default_factory=dict)
+    emotion_centroids: np.ndarray | None = None  # (len(meta["emotions"]), dim), see emotions.py
 
     def __post_init__(self):
         # Fold the standardisation into the weights: (x - m) / s @ W.T + b == x @ (W / s).T + (b - W @ (m / s)).
@@ -69,6 +124,21 @@ class SentimentHead:
     @property
     def id(self) -> str:
         return str(self.meta.get("id", "minilm-logreg"))
+
+    @property
+    def embedding_model_id(self) -> str:
+        """``Embedder.model_id`` of the vectors the head was trained on (older heads: MiniLM)."""
+        return str(self.meta.get("embedding_model_id") or MINILM_ID)
+
+    @property
+    def emotion_prototypes(self):
+        if self.emotion_centroids is None or not self.meta.get("emotions"):
+            return None
+        if not hasattr(self, "_protos"):
+            from feedback2journey.emotions import EmotionPrototypes
+
+            self._protos = EmotionPrototypes(tuple(self.meta["emotions"]), self.emotion_centroids)
+        return self._protos
 
     def proba(self, embeddings: np.ndarray, aux: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities (n x 3, columns in ``classes`` order) for L2-normalised MiniLM embeddings.
@@ -100,9 +170,11 @@ class SentimentHead:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / HEAD_FILE
+        extra = {} if self.emotion_centroids is None else {"emotion_centroids": self.emotion_centroids.astype(np.float32)}
         np.savez_compressed(path, W=self.W.astype(np.float32), b=self.b.astype(np.float32),
                             mean=self.mean.astype(np.float32), scale=self.scale.astype(np.float32),
-                            classes=np.array(self.classes), meta=np.array(json.dumps(self.meta, sort_keys=True)))
+                            classes=np.array(self.classes), meta=np.array(json.dumps(self.meta, sort_keys=True)),
+                            **extra)
         return path
 
     @classmethod
@@ -115,4 +187,5 @@ class SentimentHead:
                                     "`python scripts/train_sentiment.py` (see models/sentiment_head/MODEL_CARD.md).")
         with np.load(path, allow_pickle=False) as z:
             return cls(W=z["W"], b=z["b"], mean=z["mean"], scale=z["scale"],
-                       classes=tuple(str(c) for c in z["classes"]), meta=json.loads(str(z["meta"])))
+                       classes=tuple(str(c) for c in z["classes"]), meta=json.loads(str(z["meta"])),
+                       emotion_centroids=z["emotion_centroids"] if "emotion_centroids" in z.files else None)
