@@ -101,6 +101,20 @@ def _norm_doc(text: str):
     return doc
 
 
+_LAST_DOCS: list = [None, None]  # (texts, docs) of the last call
+
+
+def _norm_docs(texts: Sequence[str]) -> list:
+    """Tokenising is most of the phrase matching's cost, and the stage and touchpoint matchers see the same
+    list one after the other: the last list's docs are kept (by identity) so each text is tokenised once."""
+    if _LAST_DOCS[0] is texts:
+        return _LAST_DOCS[1]
+    docs = [_norm_doc(t) for t in texts]
+    if len(texts) > 1:
+        _LAST_DOCS[:] = [texts, docs]
+    return docs
+
+
 class PhraseEvidence:
     """Which label's keywords occur in a text: a spaCy PhraseMatcher over normalised tokens (see above)."""
 
@@ -122,9 +136,8 @@ class PhraseEvidence:
         """Per text, per label: the matched phrases as written in the text (lowercase, longest first, joined
         with "', '"), or None. Overlapping matches of one label keep the longest."""
         out = []
-        for text in texts:
+        for text, doc in zip(texts, _norm_docs(texts)):
             found: dict[int, list[tuple[int, int]]] = {}
-            doc = _norm_doc(text)
             for key, start, end in self.matcher(doc):
                 found.setdefault(self.index[key], []).append((start, end))
             row: list[str | None] = [None] * self.n
