@@ -184,3 +184,28 @@ def test_dask_local_cluster_gives_the_local_engines_outputs(tmp_path, config):
     assert dask.run_info["batch"]["engine"] == "dask"
     assert local.run_info["models"] == dask.run_info["models"]
     _assert_same_outputs(tmp_path / "local", tmp_path / "dask")
+
+
+def test_fast_mode_runs_end_to_end_with_its_own_model_ids(tmp_path, config):
+    data = _tickets(tmp_path, 120)
+    result, paths = run_batch([data], config, tmp_path / "fast", embedder={"speed": "fast"},
+                              options=BatchOptions(chunk_rows=50))
+    models = result.run_info["models"]
+    assert "static" in models["embedding"] and models["sentence_splitter"].endswith("sentencizer")
+    assert result.run_info["rows_read"] == 120 == result.run_info["analyzed"] + result.run_info["rejected"]
+    assert (result.items["stage"] != "unclassified").mean() > 0.5  # a rougher model, not a broken one
+    assert paths["report.html"].exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--engine", "spark"], "--engine"),
+    (["--speed", "turbo"], "--speed"),
+    (["--speed", "fast", "--backend", "onnx"], "backend"),
+])
+def test_cli_rejects_bad_batch_options_with_a_fix(tmp_path, args, message):
+    from typer.testing import CliRunner
+
+    from feedback2journey.cli import app
+
+    res = CliRunner().invoke(app, ["run", str(FIXTURES / "helpdesk_tickets.csv"), "--out", str(tmp_path), *args])
+    assert res.exit_code == 2 and message in res.output
