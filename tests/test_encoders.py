@@ -60,6 +60,21 @@ def test_fast_model_builds_offline_encodes_normalised_and_matches_the_reference_
 
 
 @pytest.mark.slow
+def test_fast_mode_uses_the_disk_cache_in_its_own_namespace(tmp_path, fast_embedder, torch_embedder):
+    texts = ["my parcel never came", "charged twice"]
+    fast = Embedder(speed="fast", cache_dir=tmp_path)
+    fast._model = fast_embedder.model
+    a = fast.encode(texts)
+    accurate = Embedder(cache_dir=tmp_path)
+    accurate._model = torch_embedder.model
+    b = accurate.encode(texts)  # same texts, same cache file: must miss, not get the fast vectors
+    assert accurate.cache.misses == 2 and b.shape == (2, 384)
+    again = Embedder(speed="fast", cache_dir=tmp_path)
+    again._model = fast_embedder.model
+    assert np.array_equal(again.encode(texts), a) and again.cache.hits == 2
+
+
+@pytest.mark.slow
 def test_a_second_build_call_reuses_the_finished_model(fast_embedder):
     fast_embedder.encode(["warm"])
     folder = encoders.models_dir() / encoders.STATIC_FOLDER
@@ -96,7 +111,6 @@ def test_model_ids_differ_per_mode_so_cache_entries_never_mix(tmp_path):
 
     keys = {EmbeddingCache(tmp_path, i, 4).key("same text") for i in ids}
     assert len(keys) == 3
-    assert Embedder(speed="fast", cache_dir=tmp_path).cache is None  # re-encoding beats a lookup
 
 
 def test_bad_combinations_are_refused():

@@ -132,7 +132,7 @@ class OnnxEncoder:
 
 
 class StaticEncoder:
-    """A model2vec static model: mean of per-token vectors, ~100x faster than MiniLM on CPU."""
+    """A model2vec static model: mean of per-token vectors, 100-300x faster than MiniLM on CPU."""
 
     def __init__(self, folder: str | Path):
         from model2vec import StaticModel
