@@ -135,6 +135,18 @@ class EmotionPrototypes:
         return dict(zip(names[:-1], z[:-1].tolist()))
 
 
+def proto_tables(protos: "EmotionPrototypes", sims: np.ndarray, configured: tuple[str, ...]) -> dict:
+    """``EmotionPrototypes.proba`` for every row and each polarity at once: polarity -> (names, (n, k) array)."""
+    out = {}
+    for polarity in ("negative", "positive", "neutral"):
+        names = [n for n in allowed_emotions(polarity, configured) if n in protos.index]
+        cols = [protos.index[n] for n in names] + [protos.index["neutral"]]
+        z = sims[:, cols] / PROTO_TEMPERATURE
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        out[polarity] = (names, (z / z.sum(axis=1, keepdims=True))[:, :-1])
+    return out
+
+
 def allowed_emotions(polarity: str, configured: tuple[str, ...]) -> tuple[str, ...]:
     group = NEGATIVE_EMOTIONS if polarity == "negative" else POSITIVE_EMOTIONS if polarity == "positive" \
         else NEUTRAL_EMOTIONS

@@ -20,7 +20,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from feedback2journey.emotions import EMOTIONS, EmotionPrototypes, allowed_emotions, pick_emotions
+from feedback2journey.emotions import EMOTIONS, pick_emotions, proto_tables
 from feedback2journey.sentiment_rules import (
     CLOSER, CONTRAST_WORD, EFFORT, R_DENIED, R_EFFORT_COMPLAINT, R_FAILURE, R_GOOD, R_NEGATED, R_SARCASM, R_WAITING,
     FastVader, rule_flags,
@@ -197,10 +197,10 @@ class SentimentScorer:
         base = self.base_scores(utexts, uemb, aux, model_id)
         head = None if base is None else self.head_for(model_id, uemb.shape[1])
         protos = getattr(head, "emotion_prototypes", None)
-        sims = protos.similarities(uemb) if protos is not None else None
+        tables = None if protos is None else proto_tables(protos, protos.similarities(uemb), self.emotions)
         self.last_method = f"{head.id}+vader+rules" if head is not None else "vader+rules"
         rows = [self._feel(utexts[i], lowered[i], flags[i], float(aux[i, 0]) if base is None else float(base[i]),
-                           None if sims is None else (protos, sims[i])) for i in range(len(utexts))]
+                           tables, i) for i in range(len(utexts))]
         cols = list(zip(*rows)) if rows else [[]] * 6
         frame = pd.DataFrame({
             "sentiment": np.asarray(cols[0], dtype=float)[inverse] if rows else [],
@@ -213,7 +213,7 @@ class SentimentScorer:
         frame["emotions"] = np.asarray(cols[5], dtype=object)[inverse] if rows else []
         return frame
 
-    def _feel(self, text: str, low: str, f, s: float, proto) -> tuple:
+    def _feel(self, text: str, low: str, f, s: float, tables: dict | None, row: int) -> tuple:
         """(sentiment, emotion, intensity, effort, is_closer, emotions) of one text; ``s`` is the base score."""
         t = text.strip()
         if CLOSER.match(t):
@@ -238,9 +238,9 @@ class SentimentScorer:
         effort = EFFORT.search(low) is not None
         polarity = self.label(s)
         p = None
-        if proto is not None:
-            protos, sims = proto
-            p = protos.proba(sims, allowed_emotions(polarity, self.emotions))
+        if tables is not None:
+            names, probs = tables[polarity]
+            p = dict(zip(names, probs[row].tolist()))
         emotion, intensity, emotions = pick_emotions(low, t, s, polarity, self.emotions, bool(f[R_SARCASM]),
                                                      effort, p)
         return round(s, 4), emotion, intensity, float(effort), False, emotions
