@@ -14,7 +14,10 @@ Figures per set:
 * ``nmi``: NMI between the clusters and the labels over ALL rows, unassigned rows counted as one extra
   cluster (the honest figure); ``nmi_assigned``: over assigned rows only; ``unassigned``: share left at -1;
   ``clusters``; ``fit_s``: wall time of one fit on the precomputed embeddings.
-* ``deterministic``: a second fit on identical input with the same seed gives identical assignments.
+* ``deterministic``: a second fit on identical input with the same seed gives identical assignments;
+  ``cross_process``: share of rows with the same cluster when the fit runs again in a fresh Python process
+  with another ``PYTHONHASHSEED`` (1.0 = identical; ``--no-cross-process`` skips it).
+* ``themes``: how many themes the pain points roll up into.
 * ``id_retention``: fit on a random 10/11 of the rows, then on all rows (10% more) with the first run's
   state as ``previous``: share of the first run's pain point ids still present; ``row_id_agreement``: share
   of the first run's assigned rows that keep their id.
@@ -91,11 +94,27 @@ def evaluate(name: str, texts, labels, emb, seed: int, stability: bool) -> dict:
            "params": {k: v for k, v in res.params.items() if not isinstance(v, (list, dict))}}
     again = clusterer.fit(texts, emb)
     out["deterministic"] = bool(np.array_equal(a, again.assignments))
+    out["themes"] = len(res.themes)
     if stability:
         out.update(id_stability(clusterer, texts, emb, seed))
+    out["_assignments"] = a
     sizes = pd.Series(a[ok]).value_counts()
     out["sample_labels"] = [res.clusters[t].label for t in sizes.index[:12]]
     return out
+
+
+def cross_process(name: str, data: Path, seed: int, assignments: np.ndarray) -> float:
+    """Fit again in a fresh process (another hash seed, another memory layout): share of equal assignments."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d) / "a.npy"
+        env = {**os.environ, "PYTHONHASHSEED": "12345", "HF_HUB_OFFLINE": "1"}
+        subprocess.run([sys.executable, __file__, "--child", name, str(out), "--data", str(data), "--seed", str(seed)],
+                       check=True, env=env)
+        other = np.load(out)
+    return round(float((other == assignments).mean()), 4)
 
 
 def id_stability(clusterer, texts, emb, seed: int) -> dict:
@@ -108,7 +127,7 @@ def id_stability(clusterer, texts, emb, seed: int) -> dict:
     ids1, state1 = assign_ids(first, previous=None)
     rerun = PainPointClusterer(seed=seed, embed=clusterer.embed, previous_params=state1.params)  # as the pipeline
     second = rerun.fit(texts, emb)
-    ids2, _ = assign_ids(second, previous=state1)
+    ids2, _ = assign_ids(second, previous=state1, embeddings=emb)
     kept = set(ids1.values()) & set(ids2.values())
     row1 = np.array([ids1.get(t) for t in first.assignments], dtype=object)
     row2 = np.array([ids2.get(t) for t in second.assignments[base]], dtype=object)
@@ -136,20 +155,30 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--no-stability", action="store_true", help="skip the 10%%-more-rows id stability check")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--no-cross-process", action="store_true", help="skip the fresh-process determinism check")
+    ap.add_argument("--child", nargs=2, metavar=("SET", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--scale", type=int, default=0, help="also time one fit on this many rows (first set's rows "
                     "repeated with noise), e.g. 500000")
     args = ap.parse_args(argv)
+    if args.child:  # the fresh process of the cross-process check: fit as evaluate() does, save assignments
+        texts, _, emb = load_set(args.data, args.child[0])
+        np.save(args.child[1], PainPointClusterer(seed=args.seed).fit(texts, emb).assignments)
+        return 0
     results = []
     for name in args.sets:
         texts, labels, emb = load_set(args.data, name)
         r = evaluate(name, texts, labels, emb, args.seed, not args.no_stability)
+        if not args.no_cross_process:
+            r["cross_process"] = cross_process(name, args.data, args.seed, r.pop("_assignments"))
+        r.pop("_assignments", None)
         results.append(r)
         print(json.dumps(r, indent=1), flush=True)
-    print("\nset        rows  labels clusters  NMI    NMI(assigned) unassigned det  id_keep row_keep fit_s")
+    print("\nset        rows  labels clusters themes  NMI    NMI(assigned) unassigned det  x-proc id_keep row_keep fit_s")
     for r in results:
-        print(f"{r['set']:<10} {r['rows']:>6} {r['labels']:>6} {r['clusters']:>8}  {r['nmi']:.3f}  {r['nmi_assigned']:.3f}"
-              f"         {r['unassigned']:>6.1%}    {'yes' if r['deterministic'] else 'NO ':<4} "
-              f"{r.get('id_retention', float('nan')):>6.1%}  {r.get('row_id_agreement') or float('nan'):>6.1%}  {r['fit_s']:>5}")
+        print(f"{r['set']:<10} {r['rows']:>6} {r['labels']:>6} {r['clusters']:>8} {r['themes']:>6}  {r['nmi']:.3f}  "
+              f"{r['nmi_assigned']:.3f}         {r['unassigned']:>6.1%}    {'yes' if r['deterministic'] else 'NO ':<4} "
+              f"{r.get('cross_process', float('nan')):>6.1%} {r.get('id_retention', float('nan')):>6.1%}  "
+              f"{r.get('row_id_agreement') or float('nan'):>6.1%}  {r['fit_s']:>5}")
     if args.scale:
         texts, _, emb = load_set(args.data, args.sets[0])
         r = scale_check(texts, emb, args.scale, args.seed)

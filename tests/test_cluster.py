@@ -101,3 +101,22 @@ def test_pain_points_help_shows_an_example():
     assert result.exit_code == 0 and "Example" in result.output and "feedback2journey pain-points" in result.output
     run_help = CliRunner().invoke(app, ["run", "--help"], terminal_width=200).output
     assert "--cluster" in run_help and "--curation" in run_help
+
+
+def test_a_pain_point_merged_into_a_neighbour_by_more_data_gets_its_rows_back():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=16), rng.normal(size=16)
+    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    b = 0.8 * a + 0.6 * b  # a close neighbour: one cluster when the cut moves
+    b /= np.linalg.norm(b)
+    rows = np.vstack([a + rng.normal(scale=0.05, size=(30, 16)), b + rng.normal(scale=0.05, size=(20, 16))])
+    rows = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    first, state = assign_ids(_clustering(np.vstack([a, b]), [30, 20]), None)
+    merged = _clustering(rows.mean(axis=0, keepdims=True), [50])
+    ids, _ = assign_ids(merged, state)  # without the rows: one id survives
+    assert set(ids.values()) == {"PP01"}
+    merged = _clustering(rows.mean(axis=0, keepdims=True), [50])
+    ids, state2 = assign_ids(merged, state, embeddings=rows)
+    assert set(ids.values()) == {"PP01", "PP02"}
+    per_row = [ids[t] for t in merged.assignments]
+    assert per_row == ["PP01"] * 30 + ["PP02"] * 20 and merged.params["split_back"] == 1

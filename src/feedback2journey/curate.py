@@ -103,8 +103,17 @@ def load_state(path: str | Path | None) -> PainPointState | None:
 
 # -- stable ids ------------------------------------------------------------------------------------------------
 def assign_ids(clustering, previous: PainPointState | None, pinned: set[str] = frozenset(),
-               threshold: float = MATCH_THRESHOLD) -> tuple[dict[int, str], PainPointState]:
-    """Map each cluster number to a pain point id, reusing ``previous`` ids where centroids match."""
+               threshold: float = MATCH_THRESHOLD, embeddings: np.ndarray | None = None
+               ) -> tuple[dict[int, str], PainPointState]:
+    """Map each cluster number to a pain point id, reusing ``previous`` ids where centroids match.
+
+    With ``embeddings`` (rows aligned with ``clustering.assignments``), an old pain point that more data
+    folded into a neighbour's cluster gets its own rows back (``curate_ids.split_absorbed``), so ids stay put."""
+    if previous is not None and embeddings is not None:
+        from feedback2journey.curate_ids import split_absorbed
+
+        need = {pp: PIN_MATCH_THRESHOLD if pp in pinned else threshold for pp in previous.ids}
+        split_absorbed(clustering, previous, np.asarray(embeddings, dtype=np.float32), need)
     topics = sorted(clustering.clusters, key=lambda t: (-clustering.clusters[t].size, t))
     if previous is not None and topics and previous.centroids.size and \
             previous.centroids.shape[1] != clustering.clusters[topics[0]].centroid.shape[0]:

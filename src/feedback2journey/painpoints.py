@@ -82,7 +82,8 @@ def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clus
     curation = curation or Curation()
     rows = np.asarray(rows, dtype=int)
     seg_pp = pd.Series([None] * len(segments), index=segments.index, dtype=object)
-    mapping, state = assign_ids(clustering, previous, pinned=curation.pin)
+    mapping, state = assign_ids(clustering, previous, pinned=curation.pin,
+                                embeddings=embeddings[rows] if previous is not None and len(rows) else None)
     row_ids = np.array([mapping.get(t) if t >= 0 else None for t in clustering.assignments.tolist()], dtype=object)
     texts = segments["text"].iloc[rows].tolist() if len(rows) else []
     row_ids, notes = apply_curation(row_ids, texts, embeddings[rows], curation, state, previous)
@@ -122,6 +123,8 @@ def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clus
                 break
         cl = auto.get(pp)
         split = notes["split"].get(pp)
+        # theme: the roll-up of close clusters; a split-off pain point stays in its source's theme
+        theme = getattr(cl if cl is not None else auto.get((split or {}).get("from")), "theme", -1)
         keywords = list(cl.keywords) if cl is not None else []
         auto_label = cl.label if cl is not None else pp
         if split:  # split off by keyword: its keywords lead, the label says so
@@ -156,6 +159,8 @@ def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clus
             "impact": impact.get(pp) if impact_kind else None,
             "impact_kind": impact_kind,
             "trend": trend,
+            "theme_id": f"T{theme + 1:02d}" if theme >= 0 else None,
+            "theme": clustering.themes.get(theme) if theme >= 0 else None,
             "_centroid": centroid,
         })
     records.sort(key=lambda r: (-r["size"], r["pain_point_id"]))  # largest first (the listing sorts by priority)
@@ -165,6 +170,7 @@ def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clus
                    for r in records}
     table = table.drop(columns="_centroid")
     table.attrs["pain_point_state"] = state
+    clustering.params["theme_list"] = theme_summary(table)
     clustering.params["pain_point_ids"] = {
         "matched_previous": previous is not None, "gone": gone,
         "changes": {k: sorted(p for p, c in change.items() if c == k) for k in ("new", "grown", "shrunk", "stable")},
@@ -172,6 +178,18 @@ def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clus
         "curation": {k: v for k, v in notes.items() if v} | ({"file": curation.path} if curation.path else {}),
     }
     return table, seg_pp
+
+
+def theme_summary(table: pd.DataFrame) -> list[dict]:
+    """Themes (largest first) with their pain points: the short list a researcher reads first."""
+    out = []
+    if "theme_id" not in table or table.empty:
+        return out
+    for tid, grp in table.dropna(subset=["theme_id"]).groupby("theme_id", sort=True):
+        out.append({"theme_id": tid, "theme": grp["theme"].iloc[0], "size": int(grp["size"].sum()),
+                    "priority": round(float(grp["priority"].sum()), 2),
+                    "pain_points": grp.sort_values("size", ascending=False, kind="stable")["pain_point_id"].tolist()})
+    return sorted(out, key=lambda t: (-t["size"], t["theme_id"]))
 
 
 def _split_name(curation: Curation, pp: str) -> str | None:

@@ -20,7 +20,9 @@ REJECT_COLUMNS = ["source", "row_number", "item_id", "reason", "text"]
 PAIN_POINT_COLUMNS = ["pain_point_id", "label", "keywords", "size", "items", "share_of_negative", "mean_sentiment",
                       "priority", "top_stage", "top_touchpoint", "stages", "touchpoints", "quotes",
                       # added with stable ids + curation (issue #5)
-                      "auto_label", "pinned", "change", "impact", "impact_kind", "trend"]
+                      "auto_label", "pinned", "change", "impact", "impact_kind", "trend",
+                      # a roll-up of close pain points, so a long list reads as a few tens of themes
+                      "theme_id", "theme"]
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 UNCLASSIFIED = "unclassified"
