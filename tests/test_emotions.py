@@ -163,3 +163,20 @@ def test_prototype_emotions_without_cue_words():
     assert dict(zip(cases, f["emotion"])) == cases
     rules = SentimentScorer(head=False).score(list(cases))
     assert (rules["emotion"].values != f["emotion"].values).sum() >= 3  # the cues alone miss them
+
+
+@pytest.mark.slow
+def test_fast_mode_hard_cases():
+    """The fast (static) embedder with its own head keeps every pinned hard case of test_feel on the right sign."""
+    from test_feel import ITEMS, NEGATIVE, NEUTRAL, POSITIVE, _check_items, _items
+
+    from feedback2journey.embed import Embedder
+
+    e = Embedder(speed="fast")
+    s = SentimentScorer(embedding_model=e.model_id)
+    for expected, texts in (("negative", NEGATIVE), ("positive", POSITIVE), ("neutral", NEUTRAL)):
+        f = s.score(texts, embeddings=e.encode(texts), model_id=e.model_id)
+        assert s.method_id.startswith("fast-"), s.method_id
+        wrong = {t: g for t, g in zip(texts, f["sentiment_label"]) if g != expected}
+        assert not wrong, f"expected {expected}: {wrong}"
+    _check_items(_items(s, ITEMS, e.encode))
