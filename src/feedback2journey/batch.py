@@ -197,8 +197,10 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                         advance(done["rows"])
                         n += 1
                         continue
+                    t_read = time.perf_counter()
                     items, rejects, warns = items_from_table(_with_columns(table, cols), source, cols, cfg.settings,
                                                              redact, seen_ids=seen)
+                    timings["read"] = round(timings.get("read", 0.0) + time.perf_counter() - t_read, 3)
                     rows = len(table.frame) + len(table.rejects)
                     meta = {"rows": rows, "stats": [rows, len(items), len(rejects)], "warnings": warns}
                     stats = [a + b for a, b in zip(stats, meta["stats"])]
