@@ -167,7 +167,7 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
     t = lap("classify", t)
 
     with reporter.step("Scoring sentiment", total=len(segments)) as advance:
-        feelings = models.scorer.score(segments["text"], embeddings=embeddings)
+        feelings = models.scorer.score(segments["text"], embeddings=embeddings, model_id=models.embedder.model_id)
         advance(len(segments))
     segments = pd.concat([segments, feelings.set_axis(segments.index)], axis=1)
     lap("feel", t)

@@ -11,7 +11,8 @@ ITEM_EXTRA_COLUMNS = ["row_number", "stage_group", "effort", "date", "score", "s
 # segments.parquet: one row per sentence/clause.
 SEGMENT_COLUMNS = ["item_id", "segment_index", "start", "end", "text", "stage", "stage_confidence", "touchpoint",
                    "touchpoint_confidence", "channel", "sentiment", "sentiment_label", "emotion", "pain_point_id"]
-SEGMENT_EXTRA_COLUMNS = ["stage_group", "stage_evidence", "touchpoint_evidence", "emotion_intensity", "effort", "source"]
+SEGMENT_EXTRA_COLUMNS = ["stage_group", "stage_evidence", "touchpoint_evidence", "emotion_intensity", "effort", "source",
+                         "emotions"]  # every emotion found, "name:intensity;..." (issue #4)
 
 # rejected.csv: every input row that was not analyzed.
 REJECT_COLUMNS = ["source", "row_number", "item_id", "reason", "text"]
