@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from feedback2journey import __version__
-from feedback2journey.chunks import InputFile, expand_inputs, iter_chunks
+from feedback2journey.chunks import STREAM_MIN_BYTES, InputFile, expand_inputs, iter_chunks
 from feedback2journey.columns import ColumnError, ColumnMapping, detect_columns
 from feedback2journey.config import Config, load_config
 from feedback2journey.ingest import input_summary, items_from_table, source_names
@@ -47,7 +47,7 @@ class BatchOptions:
     scheduler: str | None = None  # a Dask scheduler address; None = a LocalCluster on this machine
     workers: int = 2  # LocalCluster size
     keep_parts: bool = False
-    stream_min_bytes: int | None = None  # files at least this big are streamed (None = chunks.STREAM_MIN_BYTES)
+    stream_min_bytes: int = STREAM_MIN_BYTES  # files at least this big are streamed, smaller ones read whole
     threads: int | None = None  # encoder threads on Dask workers (None = this process's count)
     stop_after_chunks: int | None = None  # testing aid: stop (as if killed) after this many new chunks
 
@@ -176,10 +176,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
             for file, source in zip(files, sources):
                 seen: dict[str, int] = {}
                 cols, stats, warnings, first = None, [0, 0, 0], [], None
-                stream_min = opts.stream_min_bytes
-                chunks = iter_chunks(file, opts.chunk_rows, encoding,
-                                     **({"stream_min_bytes": stream_min} if stream_min is not None else {}))
-                for table in chunks:
+                for table in iter_chunks(file, opts.chunk_rows, encoding, opts.stream_min_bytes):
                     first = first or table
                     if cols is None:
                         try:

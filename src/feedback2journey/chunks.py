@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import glob
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback2journey.read import FORMATS, InputError, RawTable, _frame_from_records, _sniff_delimiter, read_table
+from feedback2journey.read import (FORMATS, InputError, RawTable, _frame_from_records, _sniff_delimiter,
+                                   parse_json_line, read_table)
 
 log = logging.getLogger(__name__)
 
@@ -224,16 +224,12 @@ def _jsonl_chunks(file: InputFile, chunk_rows: int, encoding: str) -> Iterator[R
             if not line.strip():
                 continue
             row += 1
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                rejects.append((row, f"invalid JSON line: {exc.msg} at column {exc.colno}"))
+            rec, reason = parse_json_line(line)
+            if reason:
+                rejects.append((row, reason))
             else:
-                if isinstance(rec, dict):
-                    records.append(rec)
-                    numbers.append(row)
-                else:
-                    rejects.append((row, f"JSON line is a {type(rec).__name__}, not an object"))
+                records.append(rec)
+                numbers.append(row)
             if len(records) + len(rejects) >= chunk_rows:
                 yield RawTable(file.url, "jsonl", _frame_from_records(records, Path(file.url)), encoding=encoding,
                                row_numbers=numbers, rejects=rejects)

@@ -182,6 +182,17 @@ def _read_json(path: Path, encoding: str | None) -> RawTable:
     return RawTable(str(path), "json", frame, encoding=used, warnings=warnings)
 
 
+def parse_json_line(line: str) -> tuple[dict | None, str | None]:
+    """One JSON Lines record, or the reason it is rejected."""
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON line: {exc.msg} at column {exc.colno}"
+    if not isinstance(rec, dict):
+        return None, f"JSON line is a {type(rec).__name__}, not an object"
+    return rec, None
+
+
 def _read_jsonl(path: Path, encoding: str | None) -> RawTable:
     text, used, warnings = decode_bytes(path.read_bytes(), path, encoding)
     records, numbers, rejects = [], [], []
@@ -190,13 +201,9 @@ def _read_jsonl(path: Path, encoding: str | None) -> RawTable:
         if not line.strip():
             continue
         row += 1
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rejects.append((row, f"invalid JSON line: {exc.msg} at column {exc.colno}"))
-            continue
-        if not isinstance(rec, dict):
-            rejects.append((row, f"JSON line is a {type(rec).__name__}, not an object"))
+        rec, reason = parse_json_line(line)
+        if reason:
+            rejects.append((row, reason))
             continue
         records.append(rec)
         numbers.append(row)
