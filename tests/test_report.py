@@ -96,3 +96,37 @@ def test_report_stays_small_with_many_items(models, tmp_path):
     size = (tmp_path / "report.html").stat().st_size
     assert size < 400_000, size
     assert len(res.explorer["quotes"]) < 200
+
+
+def test_pain_points_are_grouped_by_theme_in_priority_order():
+    from feedback2journey.report import pain_themes
+
+    def pp(pid, priority, theme_id=None, theme=None, size=10):
+        return {"pain_point_id": pid, "label": f"label {pid}", "priority": priority, "size": size,
+                "theme_id": theme_id, "theme": theme}
+
+    themes = pain_themes([pp("PP1", 1.0, 1, "delivery"), pp("PP2", 3.0, 2, "refunds"), pp("PP3", 2.5, 1, "delivery"),
+                          pp("PP4", 0.5)])
+    assert [t["label"] for t in themes] == ["delivery", "refunds", "label PP4"]  # 3.5 > 3.0 > 0.5
+    assert [p["pain_point_id"] for p in themes[0]["pain_points"]] == ["PP3", "PP1"]
+    assert themes[0]["size"] == 20
+
+
+def test_report_shows_theme_headings_with_escaped_labels(hostile_run):
+    import copy
+
+    from feedback2journey.report import render_report
+
+    res, _ = hostile_run
+    journey = copy.deepcopy(res.journey)
+    base = {"keywords": ["late"], "items": 3, "mean_sentiment": -0.6, "top_stage": "delivery",
+            "top_touchpoint": "delivery_tracking", "quotes": ["It came late"], "size": 4}
+    journey["pain_points"] = [
+        {**base, "pain_point_id": "PP1", "label": "late parcel", "priority": 2.0, "theme_id": 1,
+         "theme": "<img src=x onerror=alert(1)> delivery"},
+        {**base, "pain_point_id": "PP2", "label": "lost parcel", "priority": 1.0, "theme_id": 1,
+         "theme": "<img src=x onerror=alert(1)> delivery"},
+    ]
+    html = render_report(journey, res.run_info, res.explorer)
+    assert html.count('class="theme"') == 1 and "2 pain points" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; delivery" in html

@@ -102,8 +102,23 @@ def render_report(journey: dict, run_info: dict, explorer: dict) -> str:
         quotes=_stage_quotes(explorer), axis={"top": top, "zero": 110},
         names={s["id"]: s["name"] for s in journey["stages"]},
         tp_names={t["id"]: t["name"] for t in journey["touchpoints"]},
-        pain_ranked=sorted(journey["pain_points"], key=lambda p: -p["priority"]),
+        themes=pain_themes(journey["pain_points"]),
     )
+
+
+def pain_themes(pain_points: list[dict]) -> list[dict]:
+    """Pain points grouped by their theme (a roll-up of close clusters, issue #5), themes by summed priority and
+    pain points by priority inside each, so a list of a hundred reads as a few tens of headings. A pain point
+    without a theme is its own group."""
+    groups: dict[object, dict] = {}
+    for p in sorted(pain_points, key=lambda p: -p["priority"]):
+        key = p.get("theme_id") if p.get("theme_id") is not None else ("alone", p["pain_point_id"])
+        g = groups.setdefault(key, {"label": p.get("theme") or p["label"], "pain_points": [], "size": 0,
+                                    "priority": 0.0})
+        g["pain_points"].append(p)
+        g["size"] += p["size"]
+        g["priority"] += p["priority"]
+    return sorted(groups.values(), key=lambda g: -g["priority"])
 
 
 def _stage_quotes(explorer: dict, per_stage: int = 4) -> dict[str, list[dict]]:
