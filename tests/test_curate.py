@@ -138,6 +138,9 @@ def test_state_files_and_pain_points_command(runs, tmp_path):
     assert res.exit_code == 0 and pp in res.output and "\u201c" in res.output
     res = runner.invoke(app, ["pain-points", str(d), "--by-stage"])
     assert res.exit_code == 0
+    res = runner.invoke(app, ["pain-points", str(d), "--by-theme"])
+    first_theme = runs["first"].pain_points.sort_values("priority", ascending=False)["theme"].iloc[0]
+    assert res.exit_code == 0 and str(first_theme) in res.output and "pain point" in res.output
     out = tmp_path / "pain_points.yaml"
     res = runner.invoke(app, ["pain-points", str(d), "--init-curation", str(out)])
     assert res.exit_code == 0 and load_curation(out).is_empty()  # all commented: a no-op until edited

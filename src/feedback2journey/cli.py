@@ -309,6 +309,8 @@ def pain_points(
     show: Optional[list[str]] = typer.Option(None, "--show", "-s", help="Show one pain point in full (quotes, "
                                              "stages, trend); repeatable."),
     by_stage: bool = typer.Option(False, "--by-stage", help="Group pain points under the stages where they occur."),
+    by_theme: bool = typer.Option(False, "--by-theme", help="Group pain points under their themes (roll-ups of "
+                                  "close pain points), themes by summed priority."),
     top: int = typer.Option(30, "--top", help="List at most this many."),
     init_curation: Optional[Path] = typer.Option(None, "--init-curation", help="Write an editable curation file "
                                                  "(rename, merge, split, pin, ignore) listing every pain point."),
@@ -320,6 +322,8 @@ def pain_points(
       feedback2journey pain-points journey-out
 
       feedback2journey pain-points journey-out --show PP03 --show PP07
+
+      feedback2journey pain-points journey-out --by-theme
 
       feedback2journey pain-points journey-out --init-curation journey-out/pain_points.yaml  [dim]# edit, then re-run[/dim]
     """
@@ -369,6 +373,16 @@ def pain_points(
             out.print(f"[bold]{stage}[/bold]")
             for pp in pps[:top]:
                 out.print(f"  {pp}  {labels[pp]}", highlight=False)
+        return
+    if by_theme:
+        from feedback2journey.report import pain_themes
+
+        for theme in pain_themes(table.to_dict(orient="records"))[:top]:
+            out.print(f"[bold]{theme['label']}[/bold]  ({len(theme['pain_points'])} pain points, {theme['size']} "
+                      f"segments, priority {theme['priority']:.2f})", highlight=False)
+            for pp in theme["pain_points"]:
+                out.print(f"  {pp['pain_point_id']}  {pp['label']}  ({pp['size']}, priority {pp['priority']:g})",
+                          highlight=False)
         return
     t = Table(title=f"{len(table)} pain points in {run_dir}")
     for col in ("id", "label", "size", "priority", "impact", "change", "top stage", "quote"):
