@@ -13,7 +13,7 @@ import codecs
 import glob
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -95,17 +95,6 @@ def _format_of(name: str, shown: str) -> str:
         raise InputError(f"{shown}: unsupported format '{Path(name).suffix or '(no extension)'}'. "
                          f"Fix: export as CSV, JSON, JSONL, Parquet or XLSX.")
     return kind
-
-
-@dataclass
-class ChunkedInput:
-    """How one file was read, for run.json (filled in as chunks are produced)."""
-
-    file: InputFile
-    encoding: str | None = None
-    delimiter: str | None = None
-    decimal: str = "."
-    warnings: list[str] = field(default_factory=list)
 
 
 def iter_chunks(file: InputFile, chunk_rows: int, encoding: str | None = None,
