@@ -129,4 +129,6 @@ def test_report_shows_theme_headings_with_escaped_labels(hostile_run):
     ]
     html = render_report(journey, res.run_info, res.explorer)
     assert html.count('class="theme"') == 1 and "2 pain points" in html
+    journey["totals"]["pain_points"] = 2
+    assert "in 1 theme<" in render_report(journey, res.run_info, res.explorer)
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; delivery" in html
