@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback2journey.read import (FORMATS, InputError, RawTable, _frame_from_records, _sniff_delimiter,
-                                   parse_json_line, read_table)
+                                   json_lines, read_table)
 
 log = logging.getLogger(__name__)
 
@@ -209,11 +209,7 @@ def _jsonl_chunks(file: InputFile, chunk_rows: int, encoding: str) -> Iterator[R
     records, numbers, rejects = [], [], []
     row = 0
     with _open(file) as raw:
-        for line in codecs.getreader(encoding)(raw):
-            if not line.strip():
-                continue
-            row += 1
-            rec, reason = parse_json_line(line)
+        for row, rec, reason in json_lines(codecs.getreader(encoding)(raw)):
             if reason:
                 rejects.append((row, reason))
             else:

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,31 +183,34 @@ def _read_json(path: Path, encoding: str | None) -> RawTable:
     return RawTable(str(path), "json", frame, encoding=used, warnings=warnings)
 
 
-def parse_json_line(line: str) -> tuple[dict | None, str | None]:
-    """One JSON Lines record, or the reason it is rejected."""
-    try:
-        rec = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return None, f"invalid JSON line: {exc.msg} at column {exc.colno}"
-    if not isinstance(rec, dict):
-        return None, f"JSON line is a {type(rec).__name__}, not an object"
-    return rec, None
+def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(record number, record, None), or (record number, None, reason it is rejected); blank lines skipped."""
+    row = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        row += 1
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield row, None, f"invalid JSON line: {exc.msg} at column {exc.colno}"
+            continue
+        if not isinstance(rec, dict):
+            yield row, None, f"JSON line is a {type(rec).__name__}, not an object"
+            continue
+        yield row, rec, None
 
 
 def _read_jsonl(path: Path, encoding: str | None) -> RawTable:
     text, used, warnings = decode_bytes(path.read_bytes(), path, encoding)
     records, numbers, rejects = [], [], []
     row = 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        row += 1
-        rec, reason = parse_json_line(line)
+    for row, rec, reason in json_lines(text.splitlines()):
         if reason:
             rejects.append((row, reason))
-            continue
-        records.append(rec)
-        numbers.append(row)
+        else:
+            records.append(rec)
+            numbers.append(row)
     if row == 0:
         raise InputError(f"{path}: file has no content. Fix: re-export it.")
     frame = _frame_from_records(records, path)
