@@ -58,10 +58,11 @@ def load_bitext(data_dir: Path) -> pd.DataFrame:
     return d.reset_index(drop=True)
 
 
-def cached_embed(texts: list[str], embedder: Embedder) -> np.ndarray:
-    CACHE.mkdir(parents=True, exist_ok=True)
+def cached_embed(texts: list[str], embedder: Embedder, name: str = "bitext", cache: Path = CACHE) -> np.ndarray:
+    """Vectors of ``texts`` kept in ``cache`` between runs of the evaluation scripts."""
+    cache.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha1(("\x1f".join(texts) + embedder.model_id).encode()).hexdigest()[:16]
-    path = CACHE / f"bitext_{key}.npy"
+    path = cache / f"{name}_{key}.npy"
     if path.exists():
         return np.load(path)
     vecs = embedder.encode(texts)

@@ -16,7 +16,6 @@ Embeddings for the quality figures are cached in /tmp/f2j_speed_modes (keyed by 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -42,14 +41,9 @@ MODES = {"accurate/torch": {"speed": "accurate", "backend": "torch"},
 
 
 def cached_encode(embedder: Embedder, texts: list[str], name: str) -> np.ndarray:
-    CACHE.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha1(("\x1f".join(texts) + "\x1e" + embedder.model_id).encode()).hexdigest()[:16]
-    path = CACHE / f"{name}_{key}.npy"
-    if path.exists():
-        return np.load(path)
-    vecs = embedder.encode(texts)
-    np.save(path, vecs)
-    return vecs
+    from eval_classification import cached_embed
+
+    return cached_embed(texts, embedder, name, CACHE)
 
 
 def throughput(embedders: dict[str, Embedder], texts: list[str], repeats: int) -> dict[str, dict]:
