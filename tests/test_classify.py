@@ -191,3 +191,23 @@ def test_threshold_turns_weak_guesses_into_unclassified(config, embedder):
     out = strict.predict(embedder.encode(texts), texts)
     assert out["label"][0] == "unclassified"
     assert out["candidate"][1] == "delivery"
+
+
+def test_phrase_evidence_of_repeated_texts_is_the_same_as_one_by_one():
+    # distinct texts are tokenised and matched once per call; rows stay independent lists
+    labels = [Label("refund", "Refund", keywords=("refund", "money back")), Label("app", "App", keywords=("app",))]
+    ev = PhraseEvidence(labels)
+    texts = ["Refunds please", "", "app", "Refunds please", "my money back, refunded", "app", " ", "Refunds please"]
+    together = ev.hits(texts)
+    assert together == [ev.hits([t])[0] for t in texts]
+    assert together[0] == ["refunds", None] and together[1] == [None, None]
+    together[0][1] = "changed"
+    assert together[3] == ["refunds", None]
+
+
+def test_normalised_tokens_are_those_of_normalise_word():
+    from feedback2journey.phrases import _norm_doc
+
+    doc = _norm_doc("They CHARGED me twice, refunding   it later")
+    assert [t.norm_ for t in doc] == [normalise_word(t.lower_) for t in doc]
+    assert len(_norm_doc("")) == 0

@@ -69,22 +69,38 @@ class Segmenter:
         return self._nlp
 
     def sentence_spans(self, texts: Iterable[str]) -> list[list[tuple[int, int]]]:
-        """Yield, per text, a list of (start, end) sentence spans."""
+        """Per text, a list of (start, end) sentence spans."""
         texts = list(texts)
         # Each line is its own unit: spaCy never sees a sentence that crosses a line break.
-        lines, owners = [], []
-        for i, text in enumerate(texts):
-            pos = 0
+        lines = {line: None for text in texts for line in text.split("\n")}
+        by_line = dict(zip(lines, self._line_sentences(list(lines))))
+        spans: list[list[tuple[int, int]]] = []
+        for text in texts:
+            pos, out = 0, []
             for line in text.split("\n"):
-                lines.append(line)
-                owners.append((i, pos))
+                out.extend((pos + a, pos + b) for a, b in by_line[line])
                 pos += len(line) + 1
-        spans: list[list[tuple[int, int]]] = [[] for _ in texts]
-        for (i, offset), doc in zip(owners, self.nlp.pipe(lines, batch_size=self.batch_size)):
-            line_spans = [(sent.start_char, sent.end_char) for sent in doc.sents]
-            for a, b in _keep_placeholders_whole(doc.text, line_spans):
-                spans[i].append((offset + a, offset + b))
+            spans.append(out)
         return spans
+
+    def _line_sentences(self, lines: list[str]) -> list[list[tuple[int, int]]]:
+        """Sentence spans of each line (read from token arrays: ``doc.sents`` makes a Python object per token)."""
+        from spacy.attrs import IDX, IS_PUNCT, LENGTH, ORTH, SENT_START
+
+        nlp = self.nlp
+        out = []
+        if self.method == "sentencizer":
+            # spaCy's Sentencizer.predict on the token arrays: the same rule, ~5x cheaper than running the pipe
+            punct = {nlp.vocab.strings.add(c) for c in nlp.get_pipe("sentencizer").punct_chars}
+            for line in lines:
+                arr = nlp.make_doc(line).to_array([ORTH, IS_PUNCT, IDX, LENGTH]).tolist()
+                out.append(_keep_placeholders_whole(line, _spans(arr, _rule_starts(arr, punct))))
+            return out
+        for line, doc in zip(lines, nlp.pipe(lines, batch_size=self.batch_size)):
+            arr = doc.to_array([SENT_START, IDX, LENGTH]).tolist()
+            starts = [0] + [i for i in range(1, len(arr)) if arr[i][0] == 1] if arr else []
+            out.append(_keep_placeholders_whole(line, _spans(arr, starts)))
+        return out
 
     def clauses(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         if not self.split_contrast:
@@ -101,20 +117,61 @@ class Segmenter:
         bounds = cuts + [len(sentence)]
         return [(start + a, start + b) for a, b in zip(bounds[:-1], bounds[1:])]
 
+    def _line_segments(self, lines: list[str]) -> list[list[tuple[int, int]]]:
+        """(start, end) of each line's segments: sentences, split into clauses, trimmed, with content."""
+        out = []
+        for line, spans in zip(lines, self._line_sentences(lines)):
+            segs = []
+            for s_start, s_end in spans:
+                for c_start, c_end in self.clauses(line, s_start, s_end):
+                    a, b = _trim(line, c_start, c_end)
+                    if b > a and _has_content(line[a:b]):
+                        segs.append((a, b))
+            out.append(segs)
+        return out
+
     def segment(self, items: pd.DataFrame, advance: Callable[[int], None] | None = None) -> pd.DataFrame:
         texts = items["text"].tolist()
-        rows = []
-        for item_id, text, spans in zip(items["item_id"], texts, self.sentence_spans(texts)):
-            index = 0
-            for s_start, s_end in spans:
-                for c_start, c_end in self.clauses(text, s_start, s_end):
-                    a, b = _trim(text, c_start, c_end)
-                    if b > a and _has_content(text[a:b]):
-                        rows.append((item_id, index, a, b, text[a:b]))
-                        index += 1
-            if advance:
-                advance(1)
-        return pd.DataFrame(rows, columns=SEGMENT_BASE).astype({"segment_index": "int32", "start": "int32", "end": "int32"})
+        # Everything per line depends on the line alone, and lines repeat (greetings, closers, boilerplate):
+        # each distinct line is split once.
+        lines = {line: None for text in texts for line in text.split("\n")}
+        by_line = dict(zip(lines, self._line_segments(list(lines))))
+        ids, index, starts, ends, parts = [], [], [], [], []
+        for item_id, text in zip(items["item_id"], texts):
+            pos, k = 0, 0
+            for line in text.split("\n"):
+                for a, b in by_line[line]:
+                    ids.append(item_id)
+                    index.append(k)
+                    starts.append(pos + a)
+                    ends.append(pos + b)
+                    parts.append(line[a:b])
+                    k += 1
+                pos += len(line) + 1
+        if advance:
+            advance(len(texts))
+        frame = pd.DataFrame(dict(zip(SEGMENT_BASE, (ids, index, starts, ends, parts))), columns=SEGMENT_BASE)
+        return frame.astype({"segment_index": "int32", "start": "int32", "end": "int32"})
+
+
+def _rule_starts(arr: list, punct: set[int]) -> list[int]:
+    """Sentence starts by spaCy's ``Sentencizer`` rule; ``arr`` rows are (ORTH, IS_PUNCT, ...) per token."""
+    starts = [0] if arr else []
+    seen_period = False
+    for i, (orth, is_punct, *_) in enumerate(arr):
+        in_punct = orth in punct
+        if seen_period and not is_punct and not in_punct:
+            starts.append(i)
+            seen_period = False
+        elif in_punct:
+            seen_period = True
+    return starts
+
+
+def _spans(arr: list, starts: list[int]) -> list[tuple[int, int]]:
+    """Character spans of the sentences starting at token ``starts``; ``arr`` rows end with (IDX, LENGTH)."""
+    ends = starts[1:] + [len(arr)]
+    return [(arr[a][-2], arr[b - 1][-2] + arr[b - 1][-1]) for a, b in zip(starts, ends)]
 
 
 _PLACEHOLDER = re.compile("|".join(re.escape(t) for t in PII_TOKENS))
