@@ -38,3 +38,8 @@ def test_mask_pii():
     masked = mask_pii(text)
     assert "jane.doe" not in masked and "4111" not in masked and "7946" not in masked
     assert "[email]" in masked and "[card]" in masked and "[phone]" in masked
+
+
+def test_analysis_text_memo_gives_the_uncached_result():
+    texts = ["", "but the courier lost it", "@LarkspurHelp order #12345678 https://t.co/x", "Thanks!"] * 2
+    assert [analysis_text(t) for t in texts] == [analysis_text.__wrapped__(t) for t in texts]

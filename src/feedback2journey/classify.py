@@ -118,17 +118,21 @@ class PrototypeClassifier:
                             "examples": int(len(idx)), "loo_accuracy": round(acc, 3)}
         return self.calibration
 
-    def similarities(self, embeddings: np.ndarray, exclude: np.ndarray | None = None):
+    def similarities(self, embeddings: np.ndarray, exclude: np.ndarray | None = None,
+                     rows: np.ndarray | None = None):
         """Per label: mean of the top-k cosines over its prototypes, and which prototype was nearest.
 
-        ``exclude[i]`` (optional) is a prototype index that row i may not use (leave-one-out)."""
+        ``exclude[i]`` (optional) is a prototype index that row i may not use (leave-one-out). ``rows``
+        (optional): only these rows are scored (the product is still taken over all rows, as without)."""
         if self.prototypes is None:
             raise RuntimeError("call fit(embedder) before predict")
         sims = embeddings @ self.prototypes.T  # both L2-normalised
+        if rows is not None:
+            sims = sims[rows]
         if exclude is not None:
             sims = sims.copy()
             sims[np.arange(len(sims)), exclude] = -np.inf
-        n, k = len(embeddings), len(self.labels)
+        n, k = len(sims), len(self.labels)
         best = np.full((n, k), -1.0, dtype=np.float32)
         arg = np.zeros((n, k), dtype=int)
         for j in range(k):
@@ -149,15 +153,19 @@ class PrototypeClassifier:
     def keyword_hits(self, texts: Sequence[str]) -> list[list[str | None]]:
         return self.phrases.hits(texts)
 
-    def scores(self, embeddings: np.ndarray, texts: Sequence[str], exclude: np.ndarray | None = None):
-        best, arg = self.similarities(embeddings, exclude)
+    def scores(self, embeddings: np.ndarray, texts: Sequence[str], exclude: np.ndarray | None = None,
+               rows: np.ndarray | None = None):
+        """``rows``: score only these rows of ``embeddings``; ``texts`` are then those rows' texts."""
+        best, arg = self.similarities(embeddings, exclude, rows)
         hits = self.keyword_hits(texts)
         boost = np.array([[h is not None for h in row] for row in hits], dtype=np.float32).reshape(best.shape)
         return best + boost * self.keyword_boost, best, arg, hits
 
-    def proba(self, embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-        """Probabilities (n x labels) and, per label, a function-free evidence table (see ``evidence``)."""
-        total, best, arg, hits = self.scores(embeddings, texts)
+    def proba(self, embeddings: np.ndarray, texts: Sequence[str],
+              rows: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+        """Probabilities (n x labels) and, per label, a function-free evidence table (see ``evidence``).
+        ``rows``: as in ``scores``."""
+        total, best, arg, hits = self.scores(embeddings, texts, rows=rows)
         self._last = (best, arg, hits)
         return softmax(total, self.temperature), []
 
@@ -244,16 +252,41 @@ class JourneyClassifier:
         if len(texts) == 0:
             empty = pd.DataFrame({"label": [], "confidence": [], "evidence": [], "candidate": []})
             return empty, empty.copy()
-        ps, _ = self.stage.proba(embeddings, texts)
-        pt, _ = self.touchpoint.proba(embeddings, texts)
+        shared = None
+        if isinstance(self.stage, PrototypeClassifier) and isinstance(self.touchpoint, PrototypeClassifier):
+            shared = distinct_rows(embeddings, texts)
+        if shared is None:
+            ps, _ = self.stage.proba(embeddings, texts)
+            pt, _ = self.touchpoint.proba(embeddings, texts)
+        else:  # each distinct (text, vector) is scored once; every step after the product is per row
+            rows, inverse = shared
+            texts = [texts[i] for i in rows]
+            ps, _ = self.stage.proba(embeddings, texts, rows=rows)
+            pt, _ = self.touchpoint.proba(embeddings, texts, rows=rows)
         if self.joint and (self.compat < 1).any():
             si, ti, cs, ct = joint_predict(ps, pt, self.compat)
         else:
             si, ti = ps.argmax(axis=1), pt.argmax(axis=1)
             rows = np.arange(len(si))
             cs, ct = ps[rows, si], pt[rows, ti]
-        return (_frame(self.stage, si, cs, self.stage.min_confidence),
-                _frame(self.touchpoint, ti, ct, self.touchpoint.min_confidence))
+        frames = (_frame(self.stage, si, cs, self.stage.min_confidence),
+                  _frame(self.touchpoint, ti, ct, self.touchpoint.min_confidence))
+        if shared is not None:
+            frames = tuple(f.iloc[shared[1]].reset_index(drop=True) for f in frames)
+        return frames
+
+
+def distinct_rows(embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(first row of each distinct text, each row's distinct index), or None when there is nothing to share or
+    equal texts don't have equal vectors (the pipeline's do: the embedder encodes each distinct text once)."""
+    index: dict[str, int] = {}
+    inverse = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.intp, count=len(texts))
+    if len(index) == len(texts):
+        return None
+    rows = np.unique(inverse, return_index=True)[1]
+    if not np.array_equal(embeddings[rows][inverse], embeddings):
+        return None
+    return rows, inverse
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 _BLOCK_TAGS = re.compile(r"<\s*(br|/p|p|/div|div|li|/li|tr|/tr|h[1-6]|/h[1-6])\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]{0,500}>")
@@ -94,6 +95,7 @@ def clean_text(text: str) -> str:
     return collapse_whitespace(text)
 
 
+@lru_cache(maxsize=100_000)  # called once per segment, and segments repeat (greetings, closers, boilerplate)
 def analysis_text(text: str) -> str:
     """What the models see: no handles, URLs, emails or ticket numbers; hashtags keep their word."""
     text = _URL.sub(" ", text)

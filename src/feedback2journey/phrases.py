@@ -134,10 +134,10 @@ class PhraseEvidence:
 
     def hits(self, texts: Sequence[str]) -> list[list[str | None]]:
         """Per text, per label: the matched phrases as written in the text (lowercase, longest first, joined
-        with "', '"), or None. Overlapping matches of one label keep the longest."""
+        with "', '"), or None. Overlapping matches of one label keep the longest. Rows are read-only."""
         docs, inverse = _norm_docs(texts)
         rows = [self._row(doc) for doc in docs]
-        return [list(rows[k]) for k in inverse]
+        return [rows[k] for k in inverse]  # equal texts share their row: read it, don't change it
 
     def _row(self, doc) -> list[str | None]:
         found: dict[int, list[tuple[int, int]]] = {}
