@@ -32,7 +32,36 @@ MODES = {"accurate": {"speed": "accurate", "backend": "torch"},
          "fast": {"speed": "fast"}}
 
 
-def run_mode(path: str, mode: str, chunk_rows: int, engine: str) -> dict:
+class TreePeak:
+    """Peak resident memory of this process plus its children (worker processes), sampled every 0.2 s."""
+
+    def __init__(self):
+        import threading
+
+        import psutil
+
+        self.peak, self._stop = 0.0, False
+        me = psutil.Process()
+
+        def sample():
+            while not self._stop:
+                total = 0
+                for p in [me] + me.children(recursive=True):
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total / 2**20)
+                time.sleep(0.2)
+
+        threading.Thread(target=sample, daemon=True).start()
+
+    def stop(self) -> float:
+        self._stop = True
+        return round(self.peak)
+
+
+def run_mode(path: str, mode: str, chunk_rows: int, engine: str, jobs: int = 0, rerun: bool = True) -> dict:
     from feedback2journey.batch import BatchOptions, ModelSpec, run_batch
     from feedback2journey.clean import analysis_text
     from feedback2journey.config import load_config
@@ -45,11 +74,13 @@ def run_mode(path: str, mode: str, chunk_rows: int, engine: str) -> dict:
     models = ModelSpec(cfg, None, kwargs).build()
     models.ensure_fitted()
     load_s = time.perf_counter() - t
-    opts = BatchOptions(chunk_rows=chunk_rows, engine=engine)
+    opts = BatchOptions(chunk_rows=chunk_rows, engine=engine, jobs=jobs)
+    tree = TreePeak()
     t = time.perf_counter()
     result, _ = run_batch([path], cfg, tmp / "out", models=models, embedder=kwargs, options=opts)
     wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_total = tree.stop()
     info = result.run_info
     texts = list(dict.fromkeys(analysis_text(x) or x for x in result.segments["text"]))
     raw = Embedder(**{**MODES[mode]})  # no cache: the encoder alone
@@ -60,15 +91,18 @@ def run_mode(path: str, mode: str, chunk_rows: int, engine: str) -> dict:
     cache = models.embedder.cache
     hits0, misses0 = (cache.hits, cache.misses) if cache else (0, 0)
     t = time.perf_counter()
-    run_batch([path], cfg, tmp / "rerun", models=models, embedder=kwargs, options=opts)
-    rerun = time.perf_counter() - t
+    if rerun:
+        run_batch([path], cfg, tmp / "rerun", models=models, embedder=kwargs, options=opts)
+    rerun_s = time.perf_counter() - t
     hits, misses = (cache.hits - hits0, cache.misses - misses0) if cache else (0, 0)
     return {"mode": mode, "engine": engine, "items": info["analyzed"], "rows": info["rows_read"],
             "segments": info["segments"], "unique_texts": len(texts), "load_s": round(load_s, 1),
             "wall_s": round(wall, 1), "items_per_s": round(info["rows_read"] / wall, 1),
             "segments_per_s": round(info["segments"] / wall, 1), "raw_encode_s": round(raw_s, 1),
             "raw_texts_per_s": round(len(texts) / raw_s, 1), "ratio_to_raw": round(raw_s / wall, 3),
-            "peak_rss_mb": round(rss), "rerun_s": round(rerun, 1), "rerun_speedup": round(wall / rerun, 1),
+            "peak_rss_mb": round(rss), "peak_rss_with_workers_mb": rss_total,
+            "jobs": result.run_info["batch"].get("jobs"), "rerun_s": round(rerun_s, 1) if rerun else None,
+            "rerun_speedup": round(wall / rerun_s, 1) if rerun else None,
             "rerun_hit_rate": round(hits / max(1, hits + misses), 3), "timings_s": info["timings_s"],
             "pain_points": int(len(result.pain_points))}
 
@@ -79,27 +113,32 @@ def main() -> None:
     ap.add_argument("--modes", default="accurate,onnx,fast")
     ap.add_argument("--chunk-rows", type=int, default=5000)
     ap.add_argument("--engine", default="local", choices=("local", "dask"))
+    ap.add_argument("--jobs", type=int, default=0, help="worker processes (0 = auto, as the CLI; 1 = none)")
+    ap.add_argument("--no-rerun", action="store_true", help="skip the warm-cache rerun (halves a long benchmark)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print("RESULT " + json.dumps(run_mode(args.input, args.child, args.chunk_rows, args.engine)))
+        print("RESULT " + json.dumps(run_mode(args.input, args.child, args.chunk_rows, args.engine, args.jobs,
+                                              not args.no_rerun)))
         return
     if not Path(args.input).exists():
         sys.exit(f"{args.input}: not found (../shared/data is only on development machines; or generate one "
                  f"with benchmarks/generate_items.py)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"input {args.input}; chunk rows {args.chunk_rows}; engine {args.engine}")
+          f"input {args.input}; chunk rows {args.chunk_rows}; engine {args.engine}; jobs {args.jobs or 'auto'}")
     rows = []
     for mode in args.modes.split(","):
         proc = subprocess.run([sys.executable, __file__, args.input, "--child", mode, "--chunk-rows",
-                               str(args.chunk_rows), "--engine", args.engine], capture_output=True, text=True)
+                               str(args.chunk_rows), "--engine", args.engine, "--jobs", str(args.jobs)]
+                              + (["--no-rerun"] if args.no_rerun else []), capture_output=True, text=True)
         line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
             print(f"{mode}: failed\n{proc.stderr[-2000:]}")
             continue
         rows.append(json.loads(line[7:]))
     head = ("mode", "items", "segments", "wall_s", "items_per_s", "segments_per_s", "raw_texts_per_s",
-            "ratio_to_raw", "peak_rss_mb", "rerun_speedup", "rerun_hit_rate", "pain_points")
+            "ratio_to_raw", "peak_rss_mb", "peak_rss_with_workers_mb", "jobs", "rerun_speedup", "rerun_hit_rate",
+            "pain_points")
     print(" | ".join(head))
     for r in rows:
         print(" | ".join(str(r[k]) for k in head))

@@ -186,6 +186,16 @@ def test_dask_local_cluster_gives_the_local_engines_outputs(tmp_path, config):
     _assert_same_outputs(tmp_path / "local", tmp_path / "dask")
 
 
+def test_worker_processes_give_the_in_process_outputs(tmp_path, config):
+    """--jobs 2: two spawned worker processes run the per-row steps (fast mode: vectors do not depend on threads)."""
+    data = _tickets(tmp_path, 150)
+    run_batch([data], config, tmp_path / "one", embedder={"speed": "fast"}, options=BatchOptions(chunk_rows=25))
+    pooled, paths = run_batch([data], config, tmp_path / "two", embedder={"speed": "fast"},
+                              options=BatchOptions(chunk_rows=25, jobs=2))
+    assert pooled.run_info["batch"]["jobs"] == 2 and pooled.run_info["batch"]["chunks"] == 6
+    _assert_same_outputs(tmp_path / "one", tmp_path / "two")
+
+
 def test_fast_mode_runs_end_to_end_with_its_own_model_ids(tmp_path, config):
     data = _tickets(tmp_path, 120)
     result, paths = run_batch([data], config, tmp_path / "fast", embedder={"speed": "fast"},
@@ -201,6 +211,7 @@ def test_fast_mode_runs_end_to_end_with_its_own_model_ids(tmp_path, config):
     (["--engine", "spark"], "--engine"),
     (["--speed", "turbo"], "--speed"),
     (["--speed", "fast", "--backend", "onnx"], "backend"),
+    (["--jobs", "many"], "--jobs"),
 ])
 def test_cli_rejects_bad_batch_options_with_a_fix(tmp_path, args, message):
     from typer.testing import CliRunner

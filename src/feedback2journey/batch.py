@@ -14,13 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
+import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from feedback2journey import __version__
@@ -28,15 +26,11 @@ from feedback2journey.chunks import STREAM_MIN_BYTES, InputFile, expand_inputs, 
 from feedback2journey.columns import ColumnError, ColumnMapping, detect_columns
 from feedback2journey.config import Config, load_config
 from feedback2journey.ingest import input_summary, items_from_table, source_names
+from feedback2journey.parts import WORK_DIR, PartStore  # noqa: F401  (re-exported: the work folder)
 from feedback2journey.progress import Reporter
 from feedback2journey.read import InputError
-from feedback2journey.schema import REJECT_COLUMNS
-from feedback2journey.write import _parquet_safe, atomic_write
 
 log = logging.getLogger(__name__)
-
-WORK_DIR = ".f2j-work"
-
 
 @dataclass
 class BatchOptions:
@@ -48,7 +42,8 @@ class BatchOptions:
     workers: int = 2  # LocalCluster size
     keep_parts: bool = False
     stream_min_bytes: int = STREAM_MIN_BYTES  # files at least this big are streamed, smaller ones read whole
-    threads: int | None = None  # encoder threads on Dask workers (None = this process's count)
+    jobs: int = 1  # worker processes for the per-row steps on this machine (1 = in this process, 0 = auto)
+    threads: int | None = None  # encoder threads per worker (None: Dask = this process's count, jobs = split it)
     stop_after_chunks: int | None = None  # testing aid: stop (as if killed) after this many new chunks
 
 
@@ -69,62 +64,6 @@ class ModelSpec:
         from feedback2journey.pipeline import Models
 
         return Models(self.config, model=self.model, embedder=Embedder(**self.embedder))
-
-
-class PartStore:
-    """The work folder of one batch run: a manifest, and per chunk its part files and a done marker."""
-
-    def __init__(self, out_dir: Path, key: str):
-        self.dir = Path(out_dir) / WORK_DIR
-        self.key = key
-        manifest = self.dir / "manifest.json"
-        if self.dir.exists():
-            old = json.loads(manifest.read_text()) if manifest.exists() else {}
-            if old.get("key") != key:
-                log.warning("%s holds an unfinished run with other inputs or options: starting over", self.dir)
-                shutil.rmtree(self.dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        if not manifest.exists():
-            blob = {"key": key, "version": __version__, "run_id": uuid.uuid4().hex}
-            atomic_write(manifest, lambda p: p.write_text(json.dumps(blob)))
-        self.run_id = json.loads(manifest.read_text())["run_id"]  # the same when a killed run resumes
-
-    def _path(self, n: int, name: str) -> Path:
-        return self.dir / f"chunk-{n:06d}.{name}"
-
-    def done(self, n: int) -> dict | None:
-        marker = self._path(n, "done.json")
-        return json.loads(marker.read_text()) if marker.exists() else None
-
-    def write(self, n: int, items: pd.DataFrame, segments: pd.DataFrame, targets: np.ndarray,
-              rejects: pd.DataFrame, meta: dict) -> None:
-        atomic_write(self._path(n, "items.parquet"), lambda p: _parquet_safe(items).to_parquet(p, index=False))
-        atomic_write(self._path(n, "segments.parquet"), lambda p: segments.to_parquet(p, index=False))
-        atomic_write(self._path(n, "rejected.parquet"),
-                     lambda p: rejects.astype({"item_id": object, "text": object}).to_parquet(p, index=False))
-        with open(self._path(n, "targets.npy.tmp"), "wb") as fh:
-            np.save(fh, targets.astype(np.float32))
-        self._path(n, "targets.npy.tmp").replace(self._path(n, "targets.npy"))
-        # the marker last: a chunk without it is redone
-        atomic_write(self._path(n, "done.json"), lambda p: p.write_text(json.dumps(meta)))
-
-    def item_ids(self, n: int) -> pd.DataFrame:
-        return pd.read_parquet(self._path(n, "items.parquet"), columns=["item_id", "row_number"])
-
-    def load(self, chunks: list[int]) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]:
-        def read(name: str) -> pd.DataFrame:
-            parts = [pd.read_parquet(self._path(n, name)) for n in chunks]
-            rows = [p for p in parts if len(p)] or parts[:1]  # an all-rejected chunk must not blur dtypes
-            return pd.concat(rows, ignore_index=True)
-
-        items, segments, rejects = read("items.parquet"), read("segments.parquet"), read("rejected.parquet")
-        targets = [np.load(self._path(n, "targets.npy")) for n in chunks]
-        dim = next((t.shape[1] for t in targets if t.ndim == 2 and t.shape[0]), 0)
-        targets = np.concatenate([t.reshape(-1, dim) if dim else t for t in targets]) if targets else np.zeros((0, 0))
-        return items, segments, targets.astype(np.float32), rejects.reindex(columns=REJECT_COLUMNS)
-
-    def remove(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def run_key(files: list[InputFile], cfg: Config, spec: ModelSpec, **options) -> str:
@@ -162,12 +101,15 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     sources = source_names([Path(f.name) for f in files])
     timings: dict[str, float] = {}
     summaries, chunk_ids = [], []
-    runner = _DaskRunner(spec, opts) if opts.engine == "dask" else None
     estimate = sum(_estimate_rows(f) for f in files)
+    jobs = opts.jobs or (auto_jobs() if estimate > 4 * opts.chunk_rows else 1)
+    runner = _DaskRunner(spec, opts) if opts.engine == "dask" else _PoolRunner(spec, opts, jobs) if jobs > 1 else None
     new_chunks = 0
     try:
         with reporter.step("Analyzing rows", total=estimate) as advance:
-            def store_chunk(n, items, rejects, meta, chunk):
+            def store_chunk(n, items, rejects, meta, chunk, worker_timings=None):
+                for step, sec in (worker_timings or {}).items():  # summed over workers: CPU seconds, not wall
+                    timings[step] = round(timings.get(step, 0.0) + sec, 3)
                 targets = cluster_targets(chunk.segments, cluster_on)
                 store.write(n, items, chunk.segments, chunk.embeddings[targets], rejects, meta)
                 advance(meta["rows"])
@@ -223,11 +165,11 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
         if runner is not None:
             runner.close()
     timings["chunks"] = round(time.perf_counter() - started, 3)
-    items, segments, targets, rejects = store.load(chunk_ids)
-    result = finish(items, segments, targets, models, rejects, summaries, reporter=reporter, timings=timings,
-                    started=started, redact=redact, segment_by=segment_by, cluster_on=cluster_on,
-                    previous=previous, curation=curation)
-    result.run_info["batch"] = {"engine": opts.engine, "chunk_rows": opts.chunk_rows, "chunks": len(chunk_ids),
+    store.chunks = chunk_ids
+    result = finish(store, models, summaries, reporter=reporter, timings=timings, started=started, redact=redact,
+                    segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
+    result.run_info["batch"] = {"engine": opts.engine, "jobs": jobs if opts.engine == "local" else None,
+                                "chunk_rows": opts.chunk_rows, "chunks": len(chunk_ids),
                                 "resumed_chunks": len(chunk_ids) - new_chunks, "peak_rss_mb": peak_rss_mb()}
     paths = write_outputs(result, Path(out_dir), xlsx=xlsx)
     if not opts.keep_parts:
@@ -286,7 +228,55 @@ def _analyze_on_worker(spec: ModelSpec, run_id: str, n: int, items: pd.DataFrame
         models = _WORKER_MODELS[spec.key()] = spec.build()
     if models.embedder.cache is not None:
         models.embedder.cache.scope(run_id, n)
-    return analyze_chunk(items, models)
+    timings: dict[str, float] = {}
+    return analyze_chunk(items, models, None, timings), timings
+
+
+def auto_jobs() -> int:
+    """One worker per core, at most 4 (each holds its own models)."""
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4))
+
+
+def _start_worker(spec: ModelSpec, threads: int) -> None:
+    _set_threads(threads)
+    _WORKER_MODELS[spec.key()] = spec.build()  # loaded once, before the first chunk arrives
+
+
+class _PoolRunner:
+    """Worker processes on this machine (``jobs``), each loading its models once: the per-row steps use every
+    core, while this process reads, ingests and stores in order. At most ``2 x jobs`` chunks are in flight."""
+
+    def __init__(self, spec: ModelSpec, opts: BatchOptions, jobs: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # split this process's threads between the workers; results depend on the count (see _DaskRunner), so the
+        # same --jobs on the same machine gives the same outputs
+        threads = opts.threads or max(1, _torch_threads() // jobs)
+        self.spec, self.limit, self.pending = spec, 2 * jobs, {}
+        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_worker, initargs=(spec, threads))
+
+    def submit(self, n: int, run_id: str, items, rejects, meta, store) -> None:
+        future = self.pool.submit(_analyze_on_worker, self.spec, run_id, n, items)
+        self.pending[future] = (n, items, rejects, meta, store)
+        while len(self.pending) >= self.limit:
+            self._collect(wait_one=True)
+
+    def _collect(self, wait_one: bool) -> None:
+        from concurrent.futures import FIRST_COMPLETED, ALL_COMPLETED, wait
+
+        done = wait(list(self.pending), return_when=FIRST_COMPLETED if wait_one else ALL_COMPLETED).done
+        for future in sorted(done, key=lambda f: self.pending[f][0]):
+            n, items, rejects, meta, store = self.pending.pop(future)
+            store(n, items, rejects, meta, *future.result())
+
+    def drain(self) -> None:
+        while self.pending:
+            self._collect(wait_one=False)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _DaskRunner:
@@ -325,7 +315,7 @@ class _DaskRunner:
         done = wait(list(self.pending), return_when="FIRST_COMPLETED" if wait_one else "ALL_COMPLETED").done
         for future in done:
             n, items, rejects, meta, store = self.pending.pop(future)
-            store(n, items, rejects, meta, future.result())
+            store(n, items, rejects, meta, *future.result())
 
     def drain(self) -> None:
         while self.pending:

@@ -81,6 +81,9 @@ def run(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786) "
                                             "[default: a LocalCluster on this machine]."),
     workers: int = typer.Option(2, "--workers", min=1, help="LocalCluster workers for --engine dask."),
+    jobs: str = typer.Option("auto", "--jobs", "-j", help="Worker processes for the per-row steps with --engine "
+                             "local: a number, or auto (one per core, up to 4, once the input spans more than 4 "
+                             "chunks; 1 = all in this process)."),
     keep_parts: bool = typer.Option(False, "--keep-parts", help="Keep the per-chunk parts in OUT/.f2j-work."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ):
@@ -101,6 +104,8 @@ def run(
       feedback2journey run tickets.csv --cluster all --curation pain_points.yaml --out journey-out
 
       feedback2journey run tickets.csv --speed fast --out quick-look  [dim]# ~20x faster, rougher[/dim]
+
+      feedback2journey run 'exports/2026-*.csv' --speed fast --jobs 2 --out big  [dim]# 2 worker processes[/dim]
 
       feedback2journey run 'exports/2026-*.csv' --engine dask --scheduler tcp://10.0.0.5:8786 --out big
 
@@ -130,8 +135,10 @@ def run(
             Embedder(**embedder)  # checks speed/backend/device before any work (loads nothing)
         except (ValueError, RuntimeError) as exc:
             raise ConfigError(str(exc)) from exc
+        if jobs != "auto" and not (jobs.isdigit() and int(jobs) >= 1):
+            raise ConfigError(f"--jobs: {jobs!r} is not a number of processes (1 or more) or auto.")
         options = BatchOptions(chunk_rows=chunk_rows, engine=engine, scheduler=scheduler, workers=workers,
-                               keep_parts=keep_parts)
+                               keep_parts=keep_parts, jobs=0 if jobs == "auto" else int(jobs))
         result, paths = run_batch(inputs or None, cfg, out, columns=mapping, encoding=encoding, redact=not no_redact,
                                   segment_by=segment_by, model=model, embedder=embedder, cluster_on=cluster,
                                   previous=prev_dir, curation=curation_file, xlsx=xlsx, options=options,
@@ -227,7 +234,8 @@ def _summary(result, report: Path) -> None:
     if batch:
         resumed = f", {batch['resumed_chunks']} resumed" if batch["resumed_chunks"] else ""
         err.print(f"  {batch['chunks']} chunk(s){resumed} · peak memory {batch['peak_rss_mb']:,.0f} MB · "
-                  f"engine {batch['engine']}", highlight=False)
+                  f"engine {batch['engine']}" + (f" ({batch['jobs']} processes)" if (batch.get("jobs") or 1) > 1
+                                                  else ""), highlight=False)
     for i in info["inputs"]:
         err.print(f"  {i['source']}: text={' + '.join(i['columns']['text'])}"
                   + "".join(f", {k}={i['columns'][k]}" for k in ("id", "date", "score", "channel", "segment")

@@ -255,11 +255,14 @@ def load_curation(path: str | Path | None) -> Curation:
 
 def apply_curation(row_ids: np.ndarray, texts: list[str], embeddings: np.ndarray, cur: Curation,
                    state: PainPointState, previous: PainPointState | None,
-                   threshold: float = 0.45) -> tuple[np.ndarray, dict]:
-    """Apply splits, merges, pins and ignores to per-row ids (None = unassigned). Returns new ids + a log."""
+                   threshold: float = 0.45, present: set[str] | None = None) -> tuple[np.ndarray, dict]:
+    """Apply splits, merges, pins and ignores to per-row ids (None = unassigned). Returns new ids + a log.
+
+    Row by row once ``state`` has seen a first call: rows outside a fitted sample are curated by calling it
+    again with ``present`` = the ids the sample had before curation (pins re-created the same way)."""
     ids = np.asarray(row_ids, dtype=object).copy()
     notes: dict = {"split": {}, "merged": {}, "ignored": [], "pinned_recreated": [], "unknown_ids": []}
-    present = set(x for x in ids if x is not None)
+    present = set(x for x in ids if x is not None) if present is None else present
     known = present | set(previous.ids if previous else []) | set(previous.final if previous else [])
     for pp in sorted(set(cur.rename) | set(cur.merge) | cur.ignore | cur.pin | {s.source for s in cur.splits}):
         if pp not in known and pp not in {s.id for s in cur.splits}:

@@ -15,7 +15,9 @@ def split_absorbed(clustering, previous, emb: np.ndarray, need_by_id: dict[str, 
     new cluster, the old ids that matched no cluster one-to-one but are close to it (cosine >= ``loose``)
     compete with the id it matched: every member goes to the nearest of those old centroids. A piece that
     then matches its old centroid at the normal threshold becomes its own cluster (a new cluster number,
-    the parent's keywords); otherwise its rows stay. Modifies ``clustering`` in place."""
+    the parent's keywords); otherwise its rows stay. Modifies ``clustering`` in place, and records each
+    accepted piece in ``clustering.reroutes`` (topic -> (candidates, {old index: new topic})) so rows outside
+    the fitted sample are split the same way (``reroute``)."""
     from scipy.optimize import linear_sum_assignment
 
     from feedback2journey.cluster import Cluster
@@ -36,6 +38,7 @@ def split_absorbed(clustering, previous, emb: np.ndarray, need_by_id: dict[str, 
         if i in winner and sims[i, j] >= loose:
             claims.setdefault(i, []).append(j)
     next_topic = max(clustering.clusters) + 1
+    clustering.reroutes = {}
     for i, js in sorted(claims.items()):
         t = topics[i]
         rows = np.flatnonzero(clustering.assignments == t)
@@ -57,6 +60,7 @@ def split_absorbed(clustering, previous, emb: np.ndarray, need_by_id: dict[str, 
                                                       int(len(piece)), [label[:1].lower() + label[1:]],
                                                       getattr(parent, "theme", -1))
             keep &= nearest != j
+            clustering.reroutes.setdefault(t, (np.asarray(cand), {}))[1][j] = next_topic
             next_topic += 1
         rows = rows[keep]
         if len(rows) != parent.size:  # the parent keeps the rest: its size and centroid follow
@@ -64,3 +68,17 @@ def split_absorbed(clustering, previous, emb: np.ndarray, need_by_id: dict[str, 
             parent.centroid = (cent / max(float(np.linalg.norm(cent)), 1e-12)).astype(np.float32)
             parent.size = int(len(rows))
     clustering.params["split_back"] = next_topic - max(topics) - 1
+
+
+def reroute(topics: np.ndarray, emb: np.ndarray, previous, reroutes: dict) -> np.ndarray:
+    """Rows outside the fitted sample: the split that ``split_absorbed`` made in the sample, row by row
+    (a row of a split cluster goes to the piece of its nearest old centroid, if that piece was split off)."""
+    out = np.asarray(topics).copy()
+    for t, (cand, pieces) in reroutes.items():
+        rows = np.flatnonzero(out == t)
+        if not len(rows):
+            continue
+        nearest = cand[np.argmax(emb[rows] @ previous.centroids[cand].T, axis=1)]
+        for j, new_topic in pieces.items():
+            out[rows[nearest == j]] = new_topic
+    return out

@@ -1,6 +1,10 @@
 """The corpus-level steps that follow the per-chunk ones: pain point clustering, item roll-up, the journey
-aggregates, the report's explorer data and run.json. Used by ``analyze`` (in memory) and ``run_batch``
-(chunked, resumable) alike, so both give the same outputs for the same segments.
+aggregates, the report's explorer data and run.json. Used by ``analyze`` (one chunk in memory) and
+``run_batch`` (part files on disk) alike, so both give the same outputs for the same segments.
+
+Memory stays bounded by the slim tables (``parts.SEGMENT_FINISH_COLUMNS``) plus the clustering sample:
+embeddings are read chunk by chunk, only the sample's are held (``cluster_sample_size``), and every other
+clustered row gets its pain point from ``PainPointModel.assign`` as its chunk goes by.
 """
 from __future__ import annotations
 
@@ -10,73 +14,69 @@ import numpy as np
 import pandas as pd
 
 from feedback2journey import __version__
-from feedback2journey.cluster import PainPointClusterer
 from feedback2journey.clean import analysis_text
+from feedback2journey.cluster import PainPointClusterer, topical_mask
 from feedback2journey.config import Config
 from feedback2journey.curate import load_curation, load_state
 from feedback2journey.feel import roll_up_items
 from feedback2journey.ingest import qualify_colliding_ids
 from feedback2journey.journey import build_explorer, build_journey, segment_view
-from feedback2journey.painpoints import build_pain_points
+from feedback2journey.painpoints import define_pain_points, pain_point_table
+from feedback2journey.parts import (SEGMENT_FINISH_COLUMNS, assemble_items, assemble_segments, concat_parts,
+                                    item_finish_columns)
 from feedback2journey.progress import Reporter
-from feedback2journey.redact import QuoteRedactor
-from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS, SEGMENT_COLUMNS, SEGMENT_EXTRA_COLUMNS
+from feedback2journey.redact import QuoteRedactor, mask_pii
+from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS
 
 
-class TargetRows:
-    """Embeddings of the clustered rows only, indexed by global segment row (``emb[rows]``), so a run of
-    millions of segments never holds a full (segments x dim) matrix."""
+class OutputRows:
+    """The full output rows, chunk by chunk: each part's own columns joined with finish's (by position)."""
 
-    def __init__(self, rows: np.ndarray, matrix: np.ndarray):
-        self.rows, self.matrix = np.asarray(rows), matrix
+    def __init__(self, parts, items: pd.DataFrame, segments: pd.DataFrame, item_counts: list[int],
+                 seg_counts: list[int]):
+        self.parts, self.items, self.segments = parts, items, segments
+        self.item_offsets = np.concatenate([[0], np.cumsum(item_counts)]).astype(int)
+        self.seg_offsets = np.concatenate([[0], np.cumsum(seg_counts)]).astype(int)
 
-    def __getitem__(self, idx):
-        pos = np.searchsorted(self.rows, np.asarray(idx))
-        if not np.array_equal(self.rows[np.minimum(pos, len(self.rows) - 1)], np.asarray(idx)):
-            raise IndexError("only the clustered rows have embeddings here")
-        return self.matrix[pos]
+    def chunks(self):
+        """(items, segments) output frames of each chunk, in order."""
+        for i, n in enumerate(self.parts.chunks):
+            a, b = self.item_offsets[i], self.item_offsets[i + 1]
+            c, d = self.seg_offsets[i], self.seg_offsets[i + 1]
+            seg = self.segments.iloc[c:d]
+            yield (assemble_items(self.parts.items(n), self.items.iloc[a:b]),
+                   assemble_segments(self.parts.segments(n), seg["item_id"], seg["pain_point_id"], seg["stage_group"]))
 
 
-def finish(items: pd.DataFrame, segments: pd.DataFrame, target_embeddings: np.ndarray, models, rejected: pd.DataFrame,
-           inputs: list, *, reporter: Reporter | None = None, timings: dict | None = None,
+def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, timings: dict | None = None,
            started: float | None = None, redact: bool = True, segment_by: str | None = None,
            cluster_on: str | None = None, previous=None, curation=None):
-    """``segments``: every chunk's segments in order (with ``source`` and ``is_closer``); ``target_embeddings``:
-    the embeddings of the rows ``cluster_targets`` selects, in row order."""
-    from feedback2journey.pipeline import JourneyResult, cluster_targets
+    """``parts``: ``parts.MemoryParts`` or ``parts.PartStore`` (each chunk's items, segments with ``source``
+    and ``is_closer``, and the embeddings of the rows ``cluster_targets`` selects, in row order).
+
+    Returns a ``JourneyResult``; with one chunk in memory its tables are the full output tables, otherwise
+    the slim ones (``result.rows.chunks()`` gives the full rows chunk by chunk, as ``write_outputs`` does)."""
+    from feedback2journey.pipeline import JourneyResult
 
     reporter = reporter or Reporter()
     timings = timings if timings is not None else {}
     started = started or time.perf_counter()
     cfg: Config = models.config
-    settings = cfg.settings
     t = time.perf_counter()
-    items = items.reset_index(drop=True)
-    segments = segments.reset_index(drop=True)
+    seg_frames = [parts.segments(n, SEGMENT_FINISH_COLUMNS) for n in parts.chunks]
+    item_frames = [parts.items(n, item_finish_columns(parts.item_columns(n), segment_by)) for n in parts.chunks]
+    segments, items = concat_parts(seg_frames), concat_parts(item_frames)
+    counts = ([len(f) for f in item_frames], [len(f) for f in seg_frames])
+    del seg_frames, item_frames
+    rejected = parts.rejected()
     qualify_colliding_ids(items, segments)  # survey #1 and review #1 become survey:1 and review:1
 
     # ``previous``: an earlier run's folder (ids stay put); ``curation``: a pain_points.yaml (see curate.py)
-    cluster_on = cluster_on or settings.cluster_on
-    rows = np.flatnonzero(cluster_targets(segments, cluster_on))
-    if len(rows) != len(target_embeddings):
-        raise ValueError(f"{len(rows)} clustering rows but {len(target_embeddings)} embeddings")
-    analysis = [analysis_text(x) or x for x in segments["text"].to_numpy()[rows]]
-    # One vector per text: a text repeated in several chunks takes its first occurrence's vector, so the
-    # clustering never sees float noise from different batch-mates (see EmbeddingCache.scope).
-    if len(analysis):
-        _, first, inverse = np.unique(np.asarray(analysis, dtype=object), return_index=True, return_inverse=True)
-        target_embeddings = target_embeddings[first[inverse.reshape(-1)]]
-    prev_state = load_state(previous)
-    clusterer = PainPointClusterer(settings.min_cluster_size, settings.cluster_seed, settings.min_segments_to_cluster,
-                                   sample_size=settings.cluster_sample_size, embed=models.embedder.encode,
-                                   previous_params=prev_state.params if prev_state else None)
-    with reporter.step(f"Clustering {len(rows):,} segments", total=None):
-        clustering = clusterer.fit(analysis, target_embeddings)
-    clustering.params["cluster_on"] = cluster_on
-    pain_points, seg_pp = build_pain_points(segments, rows, clustering, TargetRows(rows, target_embeddings),
-                                            settings.quotes_per_pain_point, redact=redact, items=items,
-                                            previous=prev_state, curation=load_curation(curation))
-    segments["pain_point_id"] = seg_pp.values
+    cluster_on = cluster_on or cfg.settings.cluster_on
+    with reporter.step("Clustering pain points", total=None):
+        pain_points, seg_ids, clustering = _pain_points(parts, segments, counts[1], items, models, cluster_on, redact,
+                                                        load_state(previous), load_curation(curation))
+    segments["pain_point_id"] = seg_ids
     timings["cluster"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
 
@@ -90,10 +90,85 @@ def finish(items: pd.DataFrame, segments: pd.DataFrame, target_embeddings: np.nd
         _redact_quotes(models.quote_redactor, pain_points, journey, explorer)
     timings["journey"] = round(time.perf_counter() - t, 3)
 
-    segments = segments[SEGMENT_COLUMNS + SEGMENT_EXTRA_COLUMNS]
     timings["total"] = round(time.perf_counter() - started, 3)
     run_info = _run_info(cfg, models, inputs, rejected, items, segments, clustering, timings)
-    return JourneyResult(items, segments, pain_points, journey, rejected.reset_index(drop=True), run_info, explorer)
+    rows = OutputRows(parts, items, segments, *counts)
+    if parts.in_memory:  # one chunk in memory: the full tables are at hand
+        items, segments = next(rows.chunks())
+    return JourneyResult(items, segments, pain_points, journey, rejected, run_info, explorer, rows=rows)
+
+
+def _clusterer(models, prev_state) -> PainPointClusterer:
+    s = models.config.settings
+    return PainPointClusterer(s.min_cluster_size, s.cluster_seed, s.min_segments_to_cluster,
+                              sample_size=s.cluster_sample_size, embed=models.embedder.encode,
+                              previous_params=prev_state.params if prev_state else None)
+
+
+def _pain_points(parts, segments: pd.DataFrame, seg_counts: list[int], items: pd.DataFrame, models,
+                 cluster_on: str, redact: bool, prev_state, curation):
+    """Fit on a sample of the clustered rows, define the pain points there, then give every other clustered
+    row its id chunk by chunk. Returns the pain point table, each segment's id and the clustering."""
+    from feedback2journey.pipeline import cluster_targets
+
+    target = cluster_targets(segments, cluster_on)
+    rows = np.flatnonzero(target)
+    texts = segments["text"].iloc[rows].to_numpy(dtype=object)
+    analysis = np.asarray([analysis_text(x) or x for x in texts], dtype=object)
+    # One vector per text: a text repeated in several chunks takes its first occurrence's vector (and id),
+    # so the clustering never sees float noise from different batch-mates (see EmbeddingCache.scope).
+    if len(analysis):
+        uniq, first, inverse = np.unique(analysis, return_index=True, return_inverse=True)
+        rep = first[inverse.reshape(-1)]
+        topical = topical_mask(list(uniq))[inverse.reshape(-1)]
+    else:
+        rep, topical = np.zeros(0, dtype=int), np.zeros(0, dtype=bool)
+    clusterer = _clusterer(models, prev_state)
+    sample = clusterer.fit_rows(topical)
+    # the clustered rows of chunk i are run-wide rows start[i] .. start[i + 1] - 1, in order
+    bounds = np.concatenate([[0], np.cumsum(seg_counts)]).astype(int)
+    start = np.concatenate([[0], np.cumsum([int(target[a:b].sum()) for a, b in zip(bounds[:-1], bounds[1:])])])
+    sample_emb = _gather(parts, start, rep[sample])
+    clustering = clusterer.fit(list(analysis[sample]), sample_emb)
+    clustering.params.update(rows=int(len(rows)), non_topical=int((~topical).sum()))
+    model, sample_ids = define_pain_points(list(texts[sample]), clustering, sample_emb,
+                                           models.config.settings.quotes_per_pain_point, redact=redact,
+                                           previous=prev_state, curation=curation)
+    ids = np.full(len(rows), None, dtype=object)
+    ids[sample] = sample_ids
+    in_sample = np.zeros(len(rows), dtype=bool)
+    in_sample[sample] = True
+    extra_quotes: dict[str, list[str]] = {}
+    for i, n in enumerate(parts.chunks):
+        lo, hi = start[i], start[i + 1]
+        todo = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] == np.arange(lo, hi))) + lo  # first occurrences
+        if len(todo):
+            emb = parts.targets(n)[todo - lo]
+            found = model.assign(emb, list(texts[todo]), list(analysis[todo]))
+            ids[todo] = found
+            for k, pp in zip(todo, found):  # ids the sample never defined (a split matching later rows only)
+                if pp is not None and pp not in model.definitions and len(extra_quotes.setdefault(pp, [])) < 5:
+                    extra_quotes[pp].append(mask_pii(texts[k]) if redact else texts[k])
+        dup = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] < np.arange(lo, hi))) + lo
+        ids[dup] = ids[rep[dup]]
+    seg_ids = np.full(len(segments), None, dtype=object)
+    seg_ids[rows] = ids
+    table = pain_point_table(model, segments, seg_ids, items=items, quotes=extra_quotes)
+    return table, seg_ids, clustering
+
+
+def _gather(parts, start: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Embeddings of the clustered rows ``wanted`` (run-wide numbers, any order), read chunk by chunk."""
+    order = np.argsort(wanted, kind="stable")
+    out, dim = [None] * len(wanted), 0
+    for i, n in enumerate(parts.chunks):
+        lo, hi = np.searchsorted(wanted[order], [start[i], start[i + 1]])
+        if hi > lo:
+            emb = parts.targets(n)
+            dim = emb.shape[1]
+            for pos, k in zip(order[lo:hi], wanted[order[lo:hi]]):
+                out[pos] = emb[k - start[i]]
+    return np.stack(out).astype(np.float32) if out else np.zeros((0, dim), dtype=np.float32)
 
 
 def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: dict, explorer: dict) -> None:
@@ -110,26 +185,27 @@ def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: 
 
 def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFrame, models,
              cfg: Config) -> pd.DataFrame:
-    """Item-level columns from segments (documented in the README)."""
+    """Item-level columns from segments (documented in the README), without the text and input columns
+    (``parts.assemble_items`` adds those when the rows are written)."""
     feel = roll_up_items(segments, models.scorer).set_index("item_id")
     # Stage/touchpoint of an item: its most telling segment = highest confidence x (0.5 + |sentiment|),
     # preferring classified segments. A ticket about a late parcel with a "thanks" closer is a delivery item.
-    seg = segments[~segments["is_closer"]] if (~segments["is_closer"]).any() else segments
+    seg = segments[["item_id", "stage", "touchpoint", "stage_confidence", "sentiment"]]
+    seg = seg[~segments["is_closer"]] if (~segments["is_closer"]).any() else seg
     weight = seg["stage_confidence"] * (0.5 + seg["sentiment"].abs()) + (seg["stage"] != "unclassified") * 1.0
     lead = seg.assign(_w=weight).sort_values("_w", ascending=False, kind="stable").drop_duplicates("item_id")
     lead = lead.set_index("item_id")
     # Pain point of an item: that of its most negative clustered segment.
-    clustered = segments.dropna(subset=["pain_point_id"]).sort_values("sentiment", kind="stable")
-    item_pp = clustered.drop_duplicates("item_id").set_index("item_id")["pain_point_id"]
+    clustered = segments.loc[segments["pain_point_id"].notna(), ["item_id", "sentiment", "pain_point_id"]]
+    item_pp = clustered.sort_values("sentiment", kind="stable").drop_duplicates("item_id").set_index("item_id")["pain_point_id"]
     labels = dict(zip(pain_points["pain_point_id"], pain_points["label"]))
     ids = items["item_id"]
     out = pd.DataFrame({
         "item_id": ids,
         "source": items["source"],
-        "text": items["text"],
         "stage": ids.map(lead["stage"]).fillna("unclassified").values,
         "touchpoint": ids.map(lead["touchpoint"]).fillna("unclassified").values,
-        "channel": ids.map(segments.drop_duplicates("item_id").set_index("item_id")["channel"]).values,
+        "channel": ids.map(segments[["item_id", "channel"]].drop_duplicates("item_id").set_index("item_id")["channel"]).values,
         "sentiment": ids.map(feel["sentiment"]).values,
         "sentiment_label": ids.map(feel["sentiment_label"]).values,
         "emotion": ids.map(feel["emotion"]).values,
@@ -159,8 +235,10 @@ def _run_info(cfg: Config, models, inputs: list, rejected, items, segments, clus
         "analyzed": int(len(items)),
         "rejected": int(len(rejected)),
         "segments": int(len(segments)),
+        # clustered_segments: the rows clustering looked at; unassigned: those left without a pain point
         "clustering": {**clustering.params, "clusters": len(clustering.clusters),
-                       "clustered_segments": int(len(clustering.assignments)), "unassigned": clustering.unassigned},
+                       "clustered_segments": int(clustering.params.get("rows", 0)),
+                       "unassigned": int(clustering.params.get("rows", 0) - pd.notna(segments["pain_point_id"]).sum())},
         "timings_s": timings,
         "embedding_cache": ({"path": str(models.embedder.cache.path), "hits": models.embedder.cache.hits,
                              "misses": models.embedder.cache.misses} if models.embedder.cache is not None else None),

@@ -148,7 +148,11 @@ def build_explorer(items: pd.DataFrame, segments: pd.DataFrame, config: Config, 
     info = items.set_index("item_id")
     month = info["date"].dt.strftime("%Y-%m") if "date" in info and info["date"].notna().any() else None
     col = filter_column or ("segment" if "segment" in info and info["segment"].notna().any() else None)
-    seg = segments.assign(
+    # only the columns used here (the text is fetched for the picked quotes only): a copy of millions of
+    # segments with every column would double finish's memory
+    used = ["stage", "touchpoint", "sentiment", "sentiment_label", "pain_point_id"] + \
+        (["is_closer"] if "is_closer" in segments else [])
+    seg = segments[used].assign(
         f_src=_text_labels(segments["item_id"].map(info["source"])),
         f_month=_text_labels(segments["item_id"].map(month)) if month is not None else "",
         f_seg=_text_labels(segments["item_id"].map(info[col])) if col else "",
@@ -169,6 +173,7 @@ def build_explorer(items: pd.DataFrame, segments: pd.DataFrame, config: Config, 
     ranked = content.assign(strength=content["sentiment"].abs()).sort_values("strength", ascending=False, kind="stable")
     picks = pd.concat([ranked[ranked["sentiment"] < 0].groupby(["stage", "touchpoint"]).head(quotes_per_cell // 2),
                        ranked[ranked["sentiment"] >= 0].groupby(["stage", "touchpoint"]).head(quotes_per_cell // 2)])
+    picks = picks.assign(text=segments.loc[picks.index, "text"].to_numpy())
     quotes = [[st_i.get(r.stage, len(stage_ids) - 1), tp_i.get(r.touchpoint, len(tp_ids) - 1),
                index["sources"][r.f_src], index["months"][r.f_month], index["segments"][r.f_seg],
                round(float(r.sentiment), 2), r.text, r.pain_point_id if isinstance(r.pain_point_id, str) else ""]

@@ -1,19 +1,27 @@
 """The pain point table: clusters of (negative) segments turned into named, sized, quotable records.
 
-Ids are matched to the previous run's (``curate.assign_ids``) and the curation file is applied
-(``curate.apply_curation``) before the table is built, so ids, names, merges, pins and ignores persist.
-The state for the next run is attached as ``table.attrs["pain_point_state"]`` (``curate.save_state``
+Two steps, so a run of millions of segments never holds them all with their embeddings:
+
+* ``define_pain_points`` on the clustered sample: ids matched to the previous run's (``curate.assign_ids``),
+  the curation file applied (``curate.apply_curation``), names, keywords, themes, centroids and quotes. It
+  returns a ``PainPointModel`` whose ``assign`` gives every other row its id, chunk by chunk.
+* ``pain_point_table`` over every segment's id: size, negativity, priority, stages, trend, impact, changes.
+
+When every clustered row is in the sample (up to ``cluster_sample_size``), this is exactly one in-memory
+pass. The state for the next run is attached as ``table.attrs["pain_point_state"]`` (``curate.save_state``
 writes it beside the outputs).
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from feedback2journey.cluster import Clustering
 from feedback2journey.curate import Curation, PainPointState, apply_curation, assign_ids, changes
+from feedback2journey.curate_ids import reroute
 from feedback2journey.journey import count_values
 from feedback2journey.redact import mask_pii
 from feedback2journey.schema import PAIN_POINT_COLUMNS, UNCLASSIFIED
@@ -27,12 +35,14 @@ def _mode(series: pd.Series) -> str | None:
     return str(vals.value_counts().index[0]) if not vals.empty else None
 
 
-def _period(dates: pd.Series) -> tuple[pd.Series, str] | tuple[None, None]:
-    """Dates -> period labels: weeks when the data spans < 13 weeks, months up to 3 years, else quarters."""
+def _period(dates: pd.Series, span_of: pd.Series | None = None) -> tuple[pd.Series, str] | tuple[None, None]:
+    """Dates -> period labels: weeks when the data (``span_of``, default ``dates``) spans < 13 weeks, months
+    up to 3 years, else quarters."""
     d = pd.to_datetime(dates, errors="coerce", utc=True)
-    if d.notna().sum() == 0:
+    whole = d if span_of is None else pd.to_datetime(span_of, errors="coerce", utc=True)
+    if whole.notna().sum() == 0:
         return None, None
-    span = (d.max() - d.min()).days
+    span = (whole.max() - whole.min()).days
     naive = d.dt.tz_convert(None)
     if span < 91:
         return naive.dt.to_period("W").astype(str).where(d.notna()), "week"
@@ -69,51 +79,85 @@ def _impact(item_ids: set, items: pd.DataFrame | None, pp_items: dict[str, set])
     return out, kind
 
 
-def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clustering,
-                      embeddings: np.ndarray, quotes_per_pain_point: int = 5, redact: bool = True, *,
-                      items: pd.DataFrame | None = None, previous: PainPointState | None = None,
-                      curation: Curation | None = None) -> tuple[pd.DataFrame, pd.Series]:
-    """Pain point table (largest first) and each segment's pain_point_id (None when unassigned).
+@dataclass(eq=False)
+class PainPointModel:
+    """Pain points as defined on the clustered sample (ids, names, quotes, centroids), and the rules that
+    give any other row its id: nearest fitted cluster, the sample's split-backs, then the curation file."""
 
-    ``rows`` are the positions in ``segments`` that were clustered, aligned with ``clustering.assignments``.
-    ``items`` (with date/score/score_kind) adds trend and impact; ``previous`` keeps ids stable;
-    ``curation`` applies a researcher's renames, merges, splits, pins and ignores.
+    clustering: Clustering
+    mapping: dict[int, str]
+    state: PainPointState
+    curation: Curation
+    previous: PainPointState | None
+    present: set[str]  # ids the sample had before curation (pins are re-created only when absent)
+    notes: dict
+    definitions: dict[str, dict] = field(default_factory=dict)  # id -> name, keywords, quotes, theme...
+    auto: dict = field(default_factory=dict)  # id -> the Cluster it was named after
+
+    def assign(self, embeddings: np.ndarray, texts: list[str], analysis: list[str]) -> np.ndarray:
+        """Pain point id (or None) of rows that were not in the fitted sample; row by row, so any chunking
+        gives the same ids. ``texts``: the segments' text (curation keywords); ``analysis``: as clustered."""
+        if not len(texts):
+            return np.zeros(0, dtype=object)
+        topics = self.clustering.assign(embeddings, analysis) if self.clustering.clusters else \
+            np.full(len(texts), -1)
+        if getattr(self.clustering, "reroutes", None):
+            topics = reroute(topics, np.asarray(embeddings, dtype=np.float32), self.previous, self.clustering.reroutes)
+        ids = np.array([self.mapping.get(t) if t >= 0 else None for t in topics.tolist()], dtype=object)
+        ids, notes = apply_curation(ids, texts, embeddings, self.curation, self.state, self.previous,
+                                    present=self.present)
+        _add_counts(self.notes, notes)
+        return ids
+
+
+def _add_counts(into: dict, more: dict) -> None:
+    """Curation notes of another batch of rows: segment counts add up."""
+    for key in ("split", "merged"):
+        for pp, info in more[key].items():
+            if pp in into[key]:
+                into[key][pp]["segments"] += info["segments"]
+            else:
+                into[key][pp] = info
+    counts = {e["id"]: e for e in into["ignored"]}
+    for entry in more["ignored"]:
+        if entry["id"] in counts:
+            counts[entry["id"]]["segments"] += entry["segments"]
+        else:
+            into["ignored"].append(entry)
+    into["pinned_recreated"] += [p for p in more["pinned_recreated"] if p not in into["pinned_recreated"]]
+
+
+def define_pain_points(texts: list[str], clustering: Clustering, embeddings: np.ndarray,
+                       quotes_per_pain_point: int = 5, redact: bool = True, *,
+                       previous: PainPointState | None = None, curation: Curation | None = None
+                       ) -> tuple[PainPointModel, np.ndarray]:
+    """Ids, names, keywords, themes, centroids and quotes of the pain points of a clustered sample (rows
+    aligned with ``clustering.assignments``; ``texts`` are the segments' own text). Returns the model and
+    each sample row's id (None when unassigned).
+
+    ``previous`` keeps ids stable; ``curation`` applies a researcher's renames, merges, splits, pins and ignores.
     """
     curation = curation or Curation()
-    rows = np.asarray(rows, dtype=int)
-    seg_pp = pd.Series([None] * len(segments), index=segments.index, dtype=object)
+    embeddings = np.asarray(embeddings, dtype=np.float32)
     mapping, state = assign_ids(clustering, previous, pinned=curation.pin,
-                                embeddings=embeddings[rows] if previous is not None and len(rows) else None)
+                                embeddings=embeddings if previous is not None and len(texts) else None)
     row_ids = np.array([mapping.get(t) if t >= 0 else None for t in clustering.assignments.tolist()], dtype=object)
-    texts = segments["text"].iloc[rows].tolist() if len(rows) else []
-    row_ids, notes = apply_curation(row_ids, texts, embeddings[rows], curation, state, previous)
-    auto = {}  # id -> Cluster of its largest raw cluster (labels, keywords)
+    present = set(x for x in row_ids if x is not None)
+    row_ids, notes = apply_curation(row_ids, texts, embeddings, curation, state, previous)
+    model = PainPointModel(clustering, mapping, state, curation, previous, present, notes)
+    auto = model.auto  # id -> Cluster of its largest raw cluster (labels, keywords)
     for t in sorted(clustering.clusters, key=lambda t: -clustering.clusters[t].size):
         auto.setdefault(mapping[t], clustering.clusters[t])
     for src, info in notes["merged"].items():
         if src in auto and info["into"] not in auto:
             auto[info["into"]] = auto[src]
-
-    present = [pp for pp in dict.fromkeys(x for x in row_ids if x is not None)]
-    n_negative = int((segments["sentiment_label"] == "negative").sum()) or 1
-    periods, period_kind = _period(segments["item_id"].map(items.set_index("item_id")["date"])) \
-        if items is not None and "date" in items and items["item_id"].is_unique else (None, None)
-    seg_item = segments["item_id"].to_numpy()
-    pp_items = {pp: set(seg_item[rows[row_ids == pp]]) for pp in present}
-    impact, impact_kind = _impact(set().union(*pp_items.values()) if pp_items else set(), items, pp_items)
-    sizes = {pp: int((row_ids == pp).sum()) for pp in present}
-    change, gone = changes(sizes, previous)
-    records = []
-    for pp in present:
-        member_rows = rows[row_ids == pp]
-        seg_pp.iloc[member_rows] = pp
-        members = segments.iloc[member_rows]
+    for pp in dict.fromkeys(x for x in row_ids if x is not None):
+        member_rows = np.flatnonzero(row_ids == pp)
         centroid = embeddings[member_rows].mean(axis=0)
         centroid = centroid / (np.linalg.norm(centroid) or 1.0)
-        sims = embeddings[member_rows] @ centroid
         quotes, seen = [], set()
-        for pos in np.argsort(-sims, kind="stable"):
-            text = members["text"].iloc[pos]
+        for pos in np.argsort(-(embeddings[member_rows] @ centroid), kind="stable"):
+            text = texts[member_rows[pos]]
             key = text.lower().strip(" .!?")
             if key in seen:
                 continue
@@ -121,27 +165,59 @@ def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clus
             quotes.append(mask_pii(text) if redact else text)
             if len(quotes) >= quotes_per_pain_point:
                 break
-        cl = auto.get(pp)
-        split = notes["split"].get(pp)
-        # theme: the roll-up of close clusters; a split-off pain point stays in its source's theme
-        theme = getattr(cl if cl is not None else auto.get((split or {}).get("from")), "theme", -1)
-        keywords = list(cl.keywords) if cl is not None else []
-        auto_label = cl.label if cl is not None else pp
-        if split:  # split off by keyword: its keywords lead, the label says so
-            keywords = list(split["keywords"]) + [k for k in keywords if k not in split["keywords"]]
-            auto_label = f"{', '.join(split['keywords'])} ({auto_label})"
-        elif cl is None and previous is not None and pp in previous.ids:  # a pinned one re-created
-            auto_label = previous.labels[previous.ids.index(pp)]
+        model.definitions[pp] = _definition(pp, auto, notes, curation, previous, clustering, quotes, centroid)
+    return model, row_ids
+
+
+def _definition(pp, auto, notes, curation, previous, clustering, quotes, centroid) -> dict:
+    cl = auto.get(pp)
+    split = notes["split"].get(pp)
+    # theme: the roll-up of close clusters; a split-off pain point stays in its source's theme
+    theme = getattr(cl if cl is not None else auto.get((split or {}).get("from")), "theme", -1)
+    keywords = list(cl.keywords) if cl is not None else []
+    auto_label = cl.label if cl is not None else pp
+    if split:  # split off by keyword: its keywords lead, the label says so
+        keywords = list(split["keywords"]) + [k for k in keywords if k not in split["keywords"]]
+        auto_label = f"{', '.join(split['keywords'])} ({auto_label})"
+    elif cl is None and previous is not None and pp in previous.ids:  # a pinned one re-created
+        auto_label = previous.labels[previous.ids.index(pp)]
+    return {"pain_point_id": pp,
+            "label": curation.rename.get(pp) or (split or {}).get("name") or _split_name(curation, pp) or auto_label,
+            "keywords": keywords, "quotes": quotes, "auto_label": auto_label, "pinned": pp in curation.pin,
+            "theme_id": f"T{theme + 1:02d}" if theme >= 0 else None,
+            "theme": clustering.themes.get(theme) if theme >= 0 else None, "_centroid": centroid}
+
+
+def pain_point_table(model: PainPointModel, segments: pd.DataFrame, seg_ids: np.ndarray,
+                     items: pd.DataFrame | None = None, quotes: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """The pain point table (largest first) over every segment: ``seg_ids`` is each segment's pain point id
+    (None when unassigned). ``items`` (with date/score/score_kind) adds trend and impact. ``quotes``: for ids
+    the sample did not define (a keyword split that matched only later rows), quotes found elsewhere."""
+    previous, clustering, state = model.previous, model.clustering, model.state
+    seg_ids = np.asarray(seg_ids, dtype=object)
+    assigned = np.flatnonzero(pd.notna(seg_ids))
+    members_all = segments.iloc[assigned].assign(_pp=seg_ids[assigned])
+    n_negative = int((segments["sentiment_label"] == "negative").sum()) or 1
+    # the period (week, month, quarter) follows the span of all items' dates, as every item has segments
+    periods, period_kind = _period(members_all["item_id"].map(items.set_index("item_id")["date"]), items["date"]) \
+        if items is not None and "date" in items and items["item_id"].is_unique else (None, None)
+    groups = {pp: grp for pp, grp in members_all.groupby("_pp", sort=False)}
+    pp_items = {pp: set(grp["item_id"]) for pp, grp in groups.items()}
+    impact, impact_kind = _impact(set().union(*pp_items.values()) if pp_items else set(), items, pp_items)
+    sizes = {pp: len(grp) for pp, grp in groups.items()}
+    change, gone = changes(sizes, previous)
+    records = []
+    for pp, members in groups.items():
+        definition = model.definitions.get(pp) or _definition(pp, model.auto, model.notes, model.curation, previous,
+                                                               clustering, (quotes or {}).get(pp, []), None)
         mean_sent = float(members["sentiment"].mean())
         size = len(members)
         trend = {}
         if periods is not None:
-            per = periods.iloc[member_rows].dropna()
+            per = periods.loc[members.index].dropna()
             trend = {str(k): int(v) for k, v in per.value_counts().sort_index().items()}
         records.append({
-            "pain_point_id": pp,
-            "label": curation.rename.get(pp) or (split or {}).get("name") or _split_name(curation, pp) or auto_label,
-            "keywords": keywords,
+            **definition,
             "size": size,
             "items": int(members["item_id"].nunique()),
             "share_of_negative": round(int((members["sentiment_label"] == "negative").sum()) / n_negative, 4),
@@ -152,16 +228,10 @@ def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clus
             "top_touchpoint": _mode(members["touchpoint"]),
             "stages": count_values(members["stage"]),
             "touchpoints": count_values(members["touchpoint"]),
-            "quotes": quotes,
-            "auto_label": auto_label,
-            "pinned": pp in curation.pin,
             "change": change.get(pp, "new"),
             "impact": impact.get(pp) if impact_kind else None,
             "impact_kind": impact_kind,
             "trend": trend,
-            "theme_id": f"T{theme + 1:02d}" if theme >= 0 else None,
-            "theme": clustering.themes.get(theme) if theme >= 0 else None,
-            "_centroid": centroid,
         })
     records.sort(key=lambda r: (-r["size"], r["pain_point_id"]))  # largest first (the listing sorts by priority)
     table = pd.DataFrame(records, columns=PAIN_POINT_COLUMNS + ["_centroid"])
@@ -175,9 +245,10 @@ def build_pain_points(segments: pd.DataFrame, rows: np.ndarray, clustering: Clus
         "matched_previous": previous is not None, "gone": gone,
         "changes": {k: sorted(p for p, c in change.items() if c == k) for k in ("new", "grown", "shrunk", "stable")},
         "trend_period": period_kind, "impact_kind": impact_kind,
-        "curation": {k: v for k, v in notes.items() if v} | ({"file": curation.path} if curation.path else {}),
+        "curation": {k: v for k, v in model.notes.items() if v} |
+                    ({"file": model.curation.path} if model.curation.path else {}),
     }
-    return table, seg_pp
+    return table
 
 
 def theme_summary(table: pd.DataFrame) -> list[dict]:

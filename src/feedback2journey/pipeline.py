@@ -19,6 +19,7 @@ from feedback2journey.config import Config, load_config
 from feedback2journey.embed import Embedder
 from feedback2journey.feel import SentimentScorer
 from feedback2journey.ingest import ingest_frame, ingest_paths
+from feedback2journey.parts import MemoryParts
 from feedback2journey.progress import Reporter
 from feedback2journey.redact import QuoteRedactor
 from feedback2journey.resources import sample_paths
@@ -82,6 +83,7 @@ class JourneyResult:
     rejected: pd.DataFrame
     run_info: dict
     explorer: dict = field(default_factory=dict)  # the report's drill-down/filter data
+    rows: object = None  # finish.OutputRows: the full output rows chunk by chunk (how write_outputs reads them)
 
     def write(self, out_dir: str | Path, xlsx: bool = False) -> dict[str, Path]:
         from feedback2journey.write import write_outputs
@@ -118,9 +120,9 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
     timings = {"read": round(time.perf_counter() - t, 3)}
     chunk = analyze_chunk(ingested.items, models, reporter, timings)
     targets = cluster_targets(chunk.segments, cluster_on or cfg.settings.cluster_on)
-    return finish(ingested.items, chunk.segments, chunk.embeddings[targets], models, ingested.rejected,
-                  ingested.inputs, reporter=reporter, timings=timings, started=started, redact=redact,
-                  segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
+    parts = MemoryParts(ingested.items, chunk.segments, chunk.embeddings[targets], ingested.rejected)
+    return finish(parts, models, ingested.inputs, reporter=reporter, timings=timings, started=started,
+                  redact=redact, segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
 
 
 @dataclass

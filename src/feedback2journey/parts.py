@@ -1,0 +1,162 @@
+"""Where a run's per-chunk tables wait between the per-row steps and ``finish``: in memory (``analyze``, one
+chunk) or on disk (``run_batch``, one set of part files per chunk).
+
+``finish`` reads only the slim columns it aggregates (``SEGMENT_FINISH_COLUMNS``, items without their text
+and input columns), so its memory grows by a few hundred bytes per segment, not by the segments' evidence
+strings or embeddings. The full output rows are put together again chunk by chunk when they are written
+(``assemble_items`` / ``assemble_segments``), by ``analyze`` and ``run_batch`` alike.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from feedback2journey import __version__
+from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS, REJECT_COLUMNS, SEGMENT_COLUMNS, \
+    SEGMENT_EXTRA_COLUMNS
+
+log = logging.getLogger(__name__)
+
+WORK_DIR = ".f2j-work"
+
+# what finish needs of every segment (text: clustering, quotes; source: ids that collide across inputs)
+SEGMENT_FINISH_COLUMNS = ["item_id", "source", "text", "stage", "stage_confidence", "touchpoint", "channel",
+                          "sentiment", "sentiment_label", "emotion", "emotion_intensity", "effort", "is_closer"]
+# items columns that only the written files need (finish never reads them)
+_ITEM_ONLY_IN_FILES = {"text"}
+_INTERNAL_ITEM_COLUMNS = {"channel_raw", "input_kind"}
+
+
+def item_finish_columns(columns, keep: str | None = None) -> list[str]:
+    """The item columns finish reads: the standard ones (not the text), plus ``keep`` (a --segment-by column)."""
+    standard = set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS) | _INTERNAL_ITEM_COLUMNS
+    return [c for c in columns if (c in standard and c not in _ITEM_ONLY_IN_FILES) or c == keep]
+
+
+def assemble_items(items: pd.DataFrame, rolled: pd.DataFrame) -> pd.DataFrame:
+    """Output rows of one chunk: ``rolled`` (finish's item columns, same rows and order) plus the text and the
+    input's own columns from ``items`` (the chunk as ingested)."""
+    known = set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS) | _INTERNAL_ITEM_COLUMNS
+    out = rolled[[c for c in rolled.columns if c in known]].reset_index(drop=True)  # a --segment-by column: below
+    out.insert(OUTPUT_COLUMNS.index("text"), "text", items["text"].to_numpy())
+    extras = items[[c for c in items.columns if c not in known]]  # the input's own columns, in its order
+    return pd.concat([out, extras.reset_index(drop=True)], axis=1)
+
+
+def assemble_segments(segments: pd.DataFrame, item_id, pain_point_id, stage_group) -> pd.DataFrame:
+    """Output rows of one chunk: the chunk's segments with finish's ids (item ids made unique across inputs,
+    pain points, stage groups), in the published column order."""
+    out = segments.assign(item_id=np.asarray(item_id, dtype=object), pain_point_id=np.asarray(pain_point_id, dtype=object),
+                          stage_group=np.asarray(stage_group, dtype=object))
+    out["item_id"] = out["item_id"].astype(segments["item_id"].dtype)
+    return out[SEGMENT_COLUMNS + SEGMENT_EXTRA_COLUMNS].reset_index(drop=True)
+
+
+class MemoryParts:
+    """One in-memory chunk (``analyze``): the same interface as ``PartStore``."""
+
+    in_memory = True
+
+    def __init__(self, items: pd.DataFrame, segments: pd.DataFrame, targets: np.ndarray, rejected: pd.DataFrame):
+        self._items, self._segments = items.reset_index(drop=True), segments.reset_index(drop=True)
+        self._targets, self._rejected = targets, rejected
+        self.chunks = [0]
+
+    def items(self, n: int, columns: list[str] | None = None) -> pd.DataFrame:
+        return self._items if columns is None else self._items[[c for c in columns if c in self._items]]
+
+    def item_columns(self, n: int) -> list[str]:
+        return list(self._items.columns)
+
+    def segments(self, n: int, columns: list[str] | None = None) -> pd.DataFrame:
+        return self._segments if columns is None else self._segments[columns]
+
+    def targets(self, n: int) -> np.ndarray:
+        return self._targets
+
+    def rejected(self) -> pd.DataFrame:
+        return self._rejected.reset_index(drop=True)
+
+
+class PartStore:
+    """The work folder of one batch run: a manifest, and per chunk its part files and a done marker."""
+
+    in_memory = False
+
+    def __init__(self, out_dir: Path, key: str):
+        from feedback2journey.write import atomic_write
+
+        self.dir = Path(out_dir) / WORK_DIR
+        self.key = key
+        self.chunks: list[int] = []  # the chunks of this run, in order (set by run_batch)
+        manifest = self.dir / "manifest.json"
+        if self.dir.exists():
+            old = json.loads(manifest.read_text()) if manifest.exists() else {}
+            if old.get("key") != key:
+                log.warning("%s holds an unfinished run with other inputs or options: starting over", self.dir)
+                shutil.rmtree(self.dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if not manifest.exists():
+            blob = {"key": key, "version": __version__, "run_id": uuid.uuid4().hex}
+            atomic_write(manifest, lambda p: p.write_text(json.dumps(blob)))
+        self.run_id = json.loads(manifest.read_text())["run_id"]  # the same when a killed run resumes
+
+    def _path(self, n: int, name: str) -> Path:
+        return self.dir / f"chunk-{n:06d}.{name}"
+
+    def done(self, n: int) -> dict | None:
+        marker = self._path(n, "done.json")
+        return json.loads(marker.read_text()) if marker.exists() else None
+
+    def write(self, n: int, items: pd.DataFrame, segments: pd.DataFrame, targets: np.ndarray,
+              rejects: pd.DataFrame, meta: dict) -> None:
+        from feedback2journey.write import _parquet_safe, atomic_write
+
+        atomic_write(self._path(n, "items.parquet"), lambda p: _parquet_safe(items).to_parquet(p, index=False))
+        atomic_write(self._path(n, "segments.parquet"), lambda p: segments.to_parquet(p, index=False))
+        atomic_write(self._path(n, "rejected.parquet"),
+                     lambda p: rejects.astype({"item_id": object, "text": object}).to_parquet(p, index=False))
+        with open(self._path(n, "targets.npy.tmp"), "wb") as fh:
+            np.save(fh, targets.astype(np.float32))
+        self._path(n, "targets.npy.tmp").replace(self._path(n, "targets.npy"))
+        # the marker last: a chunk without it is redone
+        atomic_write(self._path(n, "done.json"), lambda p: p.write_text(json.dumps(meta)))
+
+    def item_ids(self, n: int) -> pd.DataFrame:
+        return pd.read_parquet(self._path(n, "items.parquet"), columns=["item_id", "row_number"])
+
+    def item_columns(self, n: int) -> list[str]:
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(self._path(n, "items.parquet")).names)
+
+    def items(self, n: int, columns: list[str] | None = None) -> pd.DataFrame:
+        cols = None if columns is None else [c for c in columns if c in self.item_columns(n)]
+        return pd.read_parquet(self._path(n, "items.parquet"), columns=cols)
+
+    def segments(self, n: int, columns: list[str] | None = None) -> pd.DataFrame:
+        return pd.read_parquet(self._path(n, "segments.parquet"), columns=columns)
+
+    def targets(self, n: int) -> np.ndarray:
+        return np.load(self._path(n, "targets.npy"))
+
+    def rejected(self) -> pd.DataFrame:
+        parts = [pd.read_parquet(self._path(n, "rejected.parquet")) for n in self.chunks]
+        rows = [p for p in parts if len(p)] or parts[:1]  # an all-rejected chunk must not blur dtypes
+        frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=REJECT_COLUMNS)
+        return frame.reindex(columns=REJECT_COLUMNS)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def concat_parts(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Chunks in order; an empty chunk (all rows rejected) must not blur the dtypes of the others."""
+    rows = [f for f in frames if len(f)] or frames[:1]
+    return pd.concat(rows, ignore_index=True)
