@@ -242,3 +242,14 @@ def test_distinct_rows_shares_nothing_when_equal_texts_have_different_vectors():
     assert distinct_rows(emb, ["a", "b", "a"]) is None  # "a" has two vectors
     rows, inverse = distinct_rows(emb[[0, 1, 0]], ["a", "b", "a"])
     assert rows.tolist() == [0, 1] and inverse.tolist() == [0, 1, 0]
+
+
+def test_matched_words_are_the_span_text():
+    from feedback2journey.phrases import _norm_doc
+
+    labels = [Label("a", "A", keywords=("charged twice", "app", "refund"))]
+    ev = PhraseEvidence(labels)
+    for text in ["They\tCHARGED   me twice; charged\u00a0twice!", "  the App's refunds, REFUNDED.  ", "app"]:
+        doc = _norm_doc(text)
+        spans = [doc[a:b].text.lower() for _, a, b in ev.matcher(doc)]
+        assert set(ev.hits([text])[0][0].split("', '")) == set(spans)

@@ -52,7 +52,9 @@ def test_masked_placeholders_are_never_split():
 EDGE_TEXTS = ["", "ok", "Hi", "Thanks!", "...", "?!", "  spaced  out  ", "Two.  Spaces.", "a\n\nb", "\nleading",
               "Great app.\nGreat app.", "Refund came. [url] Great service!", "call [phone] now", "😡😡 ...",
               "Wait... what?! It broke. Again", "No punctuation at all here but it keeps failing for days",
-              "Dr. Who said hi. Mr. Smith left!", "«Quoted.» Then more。Fullwidth！ Done"]
+              "Dr. Who said hi. Mr. Smith left!", "«Quoted.» Then more。Fullwidth！ Done", "What is this?!",
+              "Really?!? ", "Hi ", " Hi", "\tTab\t", "¿Qué pasa?", "ok!!!", "No.", "(see below)", "e.g. this",
+              "Is it [url]?", "Order #12345 - status: shipped;", "Thanks :)", "Done... ok"]
 
 
 @pytest.mark.parametrize("method", ["senter", "sentencizer"])

@@ -91,8 +91,16 @@ class Segmenter:
         out = []
         if self.method == "sentencizer":
             # spaCy's Sentencizer.predict on the token arrays: the same rule, ~5x cheaper than running the pipe
-            punct = {nlp.vocab.strings.add(c) for c in nlp.get_pipe("sentencizer").punct_chars}
+            chars = nlp.get_pipe("sentencizer").punct_chars
+            punct = {nlp.vocab.strings.add(c) for c in chars}
+            tail, inside = "".join(chars), re.compile("|".join(map(re.escape, chars)))
+            simple = all(len(c) == 1 and unicodedata.category(c)[0] == "P" for c in chars)  # then is_punct
             for line in lines:
+                # No sentence punctuation before a final run of it: one sentence (every token after the first
+                # punctuation is punctuation too). Not stripped: the first and last tokens end at the edges.
+                if simple and line and line == line.strip() and not inside.search(line.rstrip(tail)):
+                    out.append([(0, len(line))])
+                    continue
                 arr = nlp.make_doc(line).to_array([ORTH, IS_PUNCT, IDX, LENGTH]).tolist()
                 out.append(_keep_placeholders_whole(line, _spans(arr, _rule_starts(arr, punct))))
             return out
