@@ -253,3 +253,10 @@ def test_matched_words_are_the_span_text():
         doc = _norm_doc(text)
         spans = [doc[a:b].text.lower() for _, a, b in ev.matcher(doc)]
         assert set(ev.hits([text])[0][0].split("', '")) == set(spans)
+
+
+def test_channel_from_text_in_one_call_is_the_same_as_one_by_one(config):
+    r = ChannelResolver(config.taxonomy.channels)
+    texts = ["I called you twice", "great app", "live chat was slow", "I called you twice", "", "emailed them"]
+    items = pd.DataFrame({"channel_raw": [None] * len(texts), "text": texts, "input_kind": ["tickets"] * len(texts)})
+    assert r.resolve(items).tolist() == [r.from_text(t) or "unknown" for t in texts]

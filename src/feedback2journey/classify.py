@@ -334,10 +334,14 @@ class ChannelResolver:
         return None
 
     def resolve(self, items: pd.DataFrame) -> pd.Series:
-        out = []
-        for raw, text, kind in zip(items["channel_raw"], items["text"], items["input_kind"]):
+        out, texts = [], items["text"].tolist()
+        for raw, kind in zip(items["channel_raw"], items["input_kind"]):
             channel = self.from_value(raw)
             if channel is None and _DEFAULT_CHANNEL_BY_KIND.get(kind) in self.ids:
                 channel = _DEFAULT_CHANNEL_BY_KIND[kind]
-            out.append(channel or self.from_text(text) or "unknown")
+            out.append(channel)
+        need = [i for i, channel in enumerate(out) if not channel]
+        # the texts' words in one call: each distinct text is tokenised once (see phrases._norm_docs)
+        for i, row in zip(need, self.phrases.hits([texts[i] for i in need])):
+            out[i] = next((cid for cid, hit in zip(self.ids, row) if hit is not None), None) or "unknown"
         return pd.Series(out, index=items.index, dtype=object)

@@ -104,19 +104,22 @@ def _norm_doc(text: str):
     return doc
 
 
-_LAST_DOCS: list = [None, None]  # texts of the last call (by identity), and its result
+_LAST_DOCS: list = [None, None, {}]  # the last list of texts (by identity), its result, and text -> doc
 
 
 def _norm_docs(texts: Sequence[str]) -> tuple[list, list[int]]:
     """Docs of the distinct texts, and per text the index of its doc. The stage and touchpoint matchers see
-    the same list one after the other: the last list's result is kept (by identity) so it is built once."""
+    the same list one after the other: the last list's result is kept (by identity) so it is built once, and
+    its docs serve the next list's equal texts (segments that are their whole item, for the channel)."""
     if _LAST_DOCS[0] is texts:
         return _LAST_DOCS[1]
     index: dict[str, int] = {}
     inverse = [index.setdefault(t, len(index)) for t in texts]
-    result = ([_norm_doc(t) for t in index], inverse)
+    last = _LAST_DOCS[2]
+    docs = [last[t] if t in last else _norm_doc(t) for t in index]
+    result = (docs, inverse)
     if len(texts) > 1:
-        _LAST_DOCS[:] = [texts, result]
+        _LAST_DOCS[:] = [texts, result, dict(zip(index, docs))]
     return result
 
 
