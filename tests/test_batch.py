@@ -220,3 +220,21 @@ def test_cli_rejects_bad_batch_options_with_a_fix(tmp_path, args, message):
 
     res = CliRunner().invoke(app, ["run", str(FIXTURES / "helpdesk_tickets.csv"), "--out", str(tmp_path), *args])
     assert res.exit_code == 2 and message in res.output
+
+
+def test_a_rerun_reuses_every_unchanged_chunk_and_only_redoes_changed_ones(tmp_path, config):
+    data = _tickets(tmp_path, 120)
+    emb = {"speed": "fast", "cache_dir": str(tmp_path / "cache")}
+    first, _ = run_batch([data], config, tmp_path / "first", embedder=emb, options=BatchOptions(chunk_rows=40))
+    assert first.run_info["batch"]["chunk_cache"]["misses"] == 3
+    again, _ = run_batch([data], config, tmp_path / "again", embedder=emb, options=BatchOptions(chunk_rows=40))
+    assert again.run_info["batch"]["chunk_cache"] == {**first.run_info["batch"]["chunk_cache"], "hits": 3,
+                                                      "misses": 0}
+    assert "segment" not in again.run_info["timings_s"]  # no per-row step ran
+    _assert_same_outputs(tmp_path / "first", tmp_path / "again")
+    frame = pd.read_csv(data, dtype=str, keep_default_na=False)
+    frame.iloc[50, frame.columns.get_loc("description")] = "The courier left my parcel in the rain"
+    frame.to_csv(data, index=False)  # one row of the second chunk changed
+    changed, _ = run_batch([data], config, tmp_path / "changed", embedder=emb, options=BatchOptions(chunk_rows=40))
+    assert changed.run_info["batch"]["chunk_cache"]["hits"] == 2
+    assert changed.run_info["batch"]["chunk_cache"]["misses"] == 1

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback2journey import __version__
+from feedback2journey.chunk_cache import ChunkCache, chunk_key
 from feedback2journey.chunks import STREAM_MIN_BYTES, InputFile, expand_inputs, iter_chunks
 from feedback2journey.columns import ColumnError, ColumnMapping, detect_columns
 from feedback2journey.config import Config, load_config
@@ -104,14 +105,22 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     estimate = sum(_estimate_rows(f) for f in files)
     jobs = opts.jobs or (auto_jobs() if estimate > 4 * opts.chunk_rows else 1)
     runner = _DaskRunner(spec, opts) if opts.engine == "dask" else _PoolRunner(spec, opts, jobs) if jobs > 1 else None
+    chunk_cache, chunk_keys = None, {}
+    if models.embedder.cache_dir is not None:  # per-chunk results kept beside the embedding cache
+        chunk_cache = ChunkCache(Path(models.embedder.cache_dir) / "chunks")
+    cache_context = {"version": __version__, "config": cfg.hash(), "model": spec.model, "redact": redact,
+                     "embedder": {k: v for k, v in spec.embedder.items() if k != "cache_dir"},
+                     "embedding": models.embedder.model_id, "cluster_on": cluster_on}
     new_chunks = 0
     try:
         with reporter.step("Analyzing rows", total=estimate) as advance:
             def store_chunk(n, items, rejects, meta, chunk, worker_timings=None):
                 for step, sec in (worker_timings or {}).items():  # summed over workers: CPU seconds, not wall
                     timings[step] = round(timings.get(step, 0.0) + sec, 3)
-                targets = cluster_targets(chunk.segments, cluster_on)
-                store.write(n, items, chunk.segments, chunk.embeddings[targets], rejects, meta)
+                targets = chunk.embeddings[cluster_targets(chunk.segments, cluster_on)]
+                store.write(n, items, chunk.segments, targets, rejects, meta)
+                if n in chunk_keys:
+                    chunk_cache.put(chunk_keys.pop(n), chunk.segments, targets)
                 advance(meta["rows"])
 
             n = 0
@@ -144,7 +153,15 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                     meta = {"rows": rows, "stats": [rows, len(items), len(rejects)], "warnings": warns}
                     stats = [a + b for a, b in zip(stats, meta["stats"])]
                     warnings += warns
-                    if runner is not None:
+                    cached = None
+                    if chunk_cache is not None:  # the same rows, config and models in an earlier run
+                        chunk_keys[n] = chunk_key(items, cache_context)
+                        cached = chunk_cache.get(chunk_keys[n])
+                    if cached is not None:
+                        store.write(n, items, cached[0], cached[1], rejects, meta)
+                        chunk_keys.pop(n)
+                        advance(meta["rows"])
+                    elif runner is not None:
                         runner.submit(n, store.run_id, items, rejects, meta, store_chunk)
                     else:
                         if models.embedder.cache is not None:
@@ -170,7 +187,8 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                     segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
     result.run_info["batch"] = {"engine": opts.engine, "jobs": jobs if opts.engine == "local" else None,
                                 "chunk_rows": opts.chunk_rows, "chunks": len(chunk_ids),
-                                "resumed_chunks": len(chunk_ids) - new_chunks, "peak_rss_mb": peak_rss_mb()}
+                                "resumed_chunks": len(chunk_ids) - new_chunks, "peak_rss_mb": peak_rss_mb(),
+                                "chunk_cache": chunk_cache.stats() if chunk_cache is not None else None}
     paths = write_outputs(result, Path(out_dir), xlsx=xlsx)
     if not opts.keep_parts:
         store.remove()
