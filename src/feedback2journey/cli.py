@@ -233,6 +233,8 @@ def _summary(result, report: Path) -> None:
     batch = info.get("batch")
     if batch:
         resumed = f", {batch['resumed_chunks']} resumed" if batch["resumed_chunks"] else ""
+        if (batch.get("chunk_cache") or {}).get("hits"):
+            resumed += f", {batch['chunk_cache']['hits']} unchanged (from the cache)"
         err.print(f"  {batch['chunks']} chunk(s){resumed} · peak memory {batch['peak_rss_mb']:,.0f} MB · "
                   f"engine {batch['engine']}" + (f" ({batch['jobs']} processes)" if (batch.get("jobs") or 1) > 1
                                                   else ""), highlight=False)
