@@ -44,26 +44,43 @@ def data(embedder, tmp_path_factory):
 _CHILD = """
 import json, sys
 import numpy as np
+from numba.core.dispatcher import Dispatcher
 from feedback2journey.cluster import PainPointClusterer, topical_mask
+from feedback2journey.cluster_cache import enable_numba_cache
+
+def numba_cache_hits():  # functions loaded from a disk cache so far (umap, pynndescent)
+    return sum(sum(o._cache_hits.values()) for n, m in list(sys.modules.items()) if n.split(".")[0] in ("umap", "pynndescent")
+               for o in vars(m).values() if isinstance(o, Dispatcher) and o.py_func.__module__ == n)
+
 d = sys.argv[1]
 texts = json.load(open(d + "/texts.json"))
+enable_numba_cache()  # as fit does; done here first so that the count below covers our cache folder only
+before = numba_cache_hits()
 res = PainPointClusterer(seed=11).fit(texts, np.load(d + "/emb.npy"))
 np.save(sys.argv[2], res.assignments)
+print("numba cache hits", numba_cache_hits() - before)
 """
 
 
 def test_same_input_and_seed_give_identical_clusters_in_separate_processes(data, tmp_path):
+    """Also the numba disk cache (cluster_cache.enable_numba_cache): the first process compiles into an empty
+    cache folder, the second loads that machine code; the clusters must not change."""
     d, texts, _ = data
-    outs = []
+    outs, hits = [], []
     for hash_seed in ("1", "2"):  # different set/dict ordering too
         out = tmp_path / f"a{hash_seed}.npy"
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "HF_HUB_OFFLINE": "1"}
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "HF_HUB_OFFLINE": "1", "F2J_CACHE_DIR": str(tmp_path / "cache")}
+        env.pop("F2J_NUMBA_CACHE", None)
         src = str(Path(__file__).resolve().parents[1] / "src")
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-        subprocess.run([sys.executable, "-c", _CHILD, str(d), str(out)], check=True, env=env, timeout=900)
+        run = subprocess.run([sys.executable, "-c", _CHILD, str(d), str(out)], check=True, env=env, timeout=900,
+                             capture_output=True, text=True)
+        hits.append(int(re.search(r"numba cache hits (\d+)", run.stdout).group(1)))
         outs.append(np.load(out))
     assert len(outs[0]) == len(texts) and (outs[0] >= 0).sum() > len(texts) / 2
     assert np.array_equal(outs[0], outs[1])
+    assert list((tmp_path / "cache" / "numba").rglob("*.nbi"))  # the first process filled the cache
+    assert hits[0] == 0 and hits[1] >= 3, hits  # ... and the second one loaded from it
 
 
 @pytest.fixture(scope="module")

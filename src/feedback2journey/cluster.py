@@ -17,15 +17,21 @@ name is ever given to BERTopic, so nothing is fetched from a hub.
   fit, then first row.
 * **Themes.** Pain points whose centroids are close (average linkage, cosine >= ``theme_similarity``, cut
   to at most ``max_themes``) are rolled up into themes, so a long list reads as a few tens of groups.
+* **Nothing computed twice** (``cluster_cache``): numba's compiled code is cached on disk; with ``cache_dir``
+  a whole fit is stored and an identical re-fit (same texts, embeddings, parameters, ``cache_tag`` naming the
+  ``embed`` model, code and library versions) is read back without importing UMAP or BERTopic.
+  ``params["cache"]`` says "hit" or "miss".
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from feedback2journey.cluster_cache import ClusteringCache, clustering_key, enable_numba_cache
 from feedback2journey.cluster_label import (Cluster, cluster_terms, non_topical_words, rank_phrases,  # noqa: F401
                                             topical_mask)
 
@@ -142,7 +148,8 @@ class PainPointClusterer:
     def __init__(self, min_cluster_size: int = 0, seed: int = 42, min_segments: int = 30,
                  outlier_threshold: float = 0.45, n_keywords: int = 8, sample_size: int = 50_000,
                  merge_threshold: float = 0.9, embed: Callable[[list[str]], np.ndarray] | None = None,
-                 previous_params: dict | None = None, theme_similarity: float = 0.5, max_themes: int = 30):
+                 previous_params: dict | None = None, theme_similarity: float = 0.5, max_themes: int = 30,
+                 cache_dir: str | Path | None = None, cache_tag: str | None = None):
         self.min_cluster_size = min_cluster_size
         self.seed = seed
         self.min_segments = min_segments
@@ -155,6 +162,8 @@ class PainPointClusterer:
         self.embed = embed  # optional: re-rank label phrases by similarity to the centroid
         # the previous run's chosen size, as a share of its rows: reused so granularity stays put as data grows
         self.previous_params = previous_params or {}
+        # store fits in this folder and reuse them (None = off); cache_tag names the embed model
+        self.cache_dir, self.cache_tag = cache_dir, cache_tag
 
     def params_for(self, n: int) -> dict:
         """Parameters for a fit on ``n`` rows. ``min_cluster_size`` None = chosen from ``mcs_grid`` at fit time."""
@@ -182,6 +191,45 @@ class PainPointClusterer:
         return np.sort(np.random.default_rng(self.seed).choice(cand, self.sample_size, replace=False))
 
     def fit(self, texts: list[str], embeddings: np.ndarray) -> Clustering:
+        cache, key = self._cache(), None
+        if cache is not None:
+            key = clustering_key(texts, embeddings, self._key_params())
+            hit = cache.get(key, len(texts))
+            if hit is not None:
+                hit.params["cache"] = "hit"
+                return hit
+        result = self._fit(texts, embeddings)
+        if cache is not None:
+            if "min_cluster_size" in result.params:  # a fit ran (not the trivial too-few-rows skip)
+                cache.put(key, result)
+            result.params["cache"] = "miss"
+        return result
+
+    def _cache(self) -> ClusteringCache | None:
+        if self.cache_dir is None:
+            return None
+        if self.embed is not None and self._embed_tag() is None:
+            log.warning("clustering cache off: labels are re-ranked with an embed function but no cache_tag names it")
+            return None
+        return ClusteringCache(self.cache_dir)
+
+    def _embed_tag(self) -> str | None:
+        if self.embed is None:
+            return ""
+        return self.cache_tag or getattr(getattr(self.embed, "__self__", None), "model_id", None)
+
+    def _key_params(self) -> dict:
+        """Everything besides texts and embeddings that a fit's result depends on."""
+        return {"min_cluster_size": self.min_cluster_size, "seed": self.seed, "min_segments": self.min_segments,
+                "outlier_threshold": self.outlier_threshold, "n_keywords": self.n_keywords,
+                "sample_size": self.sample_size, "merge_threshold": self.merge_threshold,
+                "theme_similarity": self.theme_similarity, "max_themes": self.max_themes,
+                # of the previous run's params, fit reads only these two (see mcs_grid)
+                "previous": [self.previous_params.get("min_cluster_size"), self.previous_params.get("fitted_on")],
+                "embed": self._embed_tag(),
+                "small_component": SMALL_COMPONENT}
+
+    def _fit(self, texts: list[str], embeddings: np.ndarray) -> Clustering:
         n = len(texts)
         embeddings = np.asarray(embeddings, dtype=np.float32)
         topical = topical_mask(texts)
@@ -257,6 +305,10 @@ class PainPointClusterer:
         return np.asarray(topics, dtype=int), int(mcs), float(score)
 
     def _reduce(self, emb: np.ndarray, p: dict) -> np.ndarray:
+        try:
+            enable_numba_cache()  # before umap/pynndescent compile anything in this process
+        except Exception as exc:  # pragma: no cover - a cache must never break a fit
+            log.debug("numba disk cache not enabled: %s", exc)
         import umap.umap_ as umap_mod
         from umap import UMAP
 

@@ -99,10 +99,16 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
 
 
 def _clusterer(models, prev_state) -> PainPointClusterer:
+    from pathlib import Path
+
     s = models.config.settings
+    # with the embedding cache on, a fit on identical input is read back next to it (cluster_cache.py)
+    emb_cache = models.embedder.cache_dir
     return PainPointClusterer(s.min_cluster_size, s.cluster_seed, s.min_segments_to_cluster,
                               sample_size=s.cluster_sample_size, embed=models.embedder.encode,
-                              previous_params=prev_state.params if prev_state else None)
+                              previous_params=prev_state.params if prev_state else None,
+                              cache_dir=None if emb_cache is None else Path(emb_cache) / "clusterings",
+                              cache_tag=models.embedder.model_id)
 
 
 def _pain_points(parts, segments: pd.DataFrame, seg_counts: list[int], items: pd.DataFrame, models,
