@@ -277,11 +277,12 @@ class JourneyClassifier:
 
 
 def distinct_rows(embeddings: np.ndarray, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    """(first row of each distinct text, each row's distinct index), or None when there is nothing to share or
-    equal texts don't have equal vectors (the pipeline's do: the embedder encodes each distinct text once)."""
+    """(first row of each distinct text, each row's distinct index), or None when there is little to share
+    (sharing has its own cost) or equal texts don't have equal vectors (the pipeline's do: the embedder encodes
+    each distinct text once)."""
     index: dict[str, int] = {}
     inverse = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.intp, count=len(texts))
-    if len(index) == len(texts):
+    if len(index) > 0.8 * len(texts):
         return None
     rows = np.unique(inverse, return_index=True)[1]
     if not np.array_equal(embeddings[rows][inverse], embeddings):

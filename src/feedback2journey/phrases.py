@@ -89,19 +89,24 @@ def _norm_id(lower: int) -> int:
 
 
 def _norm_doc(text: str):
-    """The tokenised text with norms set; ``user_data["f2j_chars"]`` holds the text and each token's
-    (start, end) offsets, so a match's words are a slice (a ``Span`` per match costs a Python object per token)."""
-    from spacy.attrs import IDX, LENGTH, LOWER, NORM
+    """The tokenised text with norms set; ``user_data["f2j_text"]`` keeps the text, so a match's words are a
+    slice of it (``doc.text`` joins every token)."""
+    from spacy.attrs import LOWER, NORM
 
     clean = _WS.sub(" ", text).strip()
     doc = _tokenizer().make_doc(clean)
     if len(doc):  # same as ``tok.norm_ = normalise_word(tok.lower_)`` per token, without a Python call each
         ids = _NORM_IDS
-        lower, idx, length = doc.to_array([LOWER, IDX, LENGTH]).T.tolist()
-        norms = [ids[h] if h in ids else _norm_id(h) for h in lower]
+        norms = [ids[h] if h in ids else _norm_id(h) for h in doc.to_array(LOWER).tolist()]
         doc.from_array([NORM], np.asarray(norms, dtype=np.uint64))
-        doc.user_data["f2j_chars"] = (clean, idx, [a + n for a, n in zip(idx, length)])
+        doc.user_data["f2j_text"] = clean
     return doc
+
+
+def _words(doc, a: int, b: int) -> str:
+    """``doc[a:b].text`` (the tokenizer keeps every character, so it is the slice between the tokens' edges)."""
+    last = doc[b - 1]
+    return doc.user_data["f2j_text"][doc[a].idx:last.idx + len(last)]
 
 
 _LAST_DOCS: list = [None, None, {}]  # the last list of texts (by identity), its result, and text -> doc
@@ -157,8 +162,7 @@ class PhraseEvidence:
             for start, end in sorted(spans, key=lambda x: (x[0] - x[1], x[0])):  # longest first
                 if all(end <= a or start >= b for a, b in kept):
                     kept.append((start, end))
-            text, starts, ends = doc.user_data["f2j_chars"]  # doc[a:b].text, without making the Span
-            row[i] = "', '".join(dict.fromkeys(text[starts[a]:ends[b - 1]].lower() for a, b in kept))
+            row[i] = "', '".join(dict.fromkeys(_words(doc, a, b).lower() for a, b in kept))
         return row
 
     def first(self, text: str) -> int | None:
