@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 MODES = {"accurate": {"speed": "accurate", "backend": "torch"},
@@ -82,7 +84,8 @@ def run_mode(path: str, mode: str, chunk_rows: int, engine: str, jobs: int = 0, 
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rss_total = tree.stop()
     info = result.run_info
-    texts = list(dict.fromkeys(analysis_text(x) or x for x in result.segments["text"]))
+    written = pd.read_parquet(tmp / "out" / "segments.parquet", columns=["text"])["text"]  # result holds no text
+    texts = list(dict.fromkeys(analysis_text(x) or x for x in written))
     raw = Embedder(**{**MODES[mode]})  # no cache: the encoder alone
     raw.encode(texts[:256])  # load and warm up outside the timing
     t = time.perf_counter()

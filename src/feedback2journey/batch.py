@@ -256,8 +256,12 @@ def auto_jobs() -> int:
 
 
 def _start_worker(spec: ModelSpec, threads: int) -> None:
+    import gc
+
     _set_threads(threads)
     _WORKER_MODELS[spec.key()] = spec.build()  # loaded once, before the first chunk arrives
+    gc.collect()
+    gc.freeze()  # the models' millions of objects live as long as the worker: the collector need not rescan them
 
 
 class _PoolRunner:

@@ -22,8 +22,7 @@ from feedback2journey.feel import roll_up_items
 from feedback2journey.ingest import qualify_colliding_ids
 from feedback2journey.journey import build_explorer, build_journey, segment_view
 from feedback2journey.painpoints import define_pain_points, pain_point_table
-from feedback2journey.parts import (SEGMENT_FINISH_COLUMNS, assemble_items, assemble_segments, concat_parts,
-                                    item_finish_columns)
+from feedback2journey.parts import SEGMENT_FINISH_COLUMNS, assemble_items, assemble_segments, item_finish_columns
 from feedback2journey.progress import Reporter
 from feedback2journey.redact import QuoteRedactor, mask_pii
 from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS
@@ -63,11 +62,9 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     started = started or time.perf_counter()
     cfg: Config = models.config
     t = time.perf_counter()
-    seg_frames = [parts.segments(n, SEGMENT_FINISH_COLUMNS) for n in parts.chunks]
-    item_frames = [parts.items(n, item_finish_columns(parts.item_columns(n), segment_by)) for n in parts.chunks]
-    segments, items = concat_parts(seg_frames), concat_parts(item_frames)
-    counts = ([len(f) for f in item_frames], [len(f) for f in seg_frames])
-    del seg_frames, item_frames
+    segments, seg_counts = parts.table("segments", SEGMENT_FINISH_COLUMNS)
+    items, item_counts = parts.table("items", item_finish_columns(parts.item_columns(parts.chunks[0]), segment_by))
+    counts = (item_counts, seg_counts)
     rejected = parts.rejected()
     qualify_colliding_ids(items, segments)  # survey #1 and review #1 become survey:1 and review:1
 
@@ -85,7 +82,8 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     journey = build_journey(items, segments, pain_points, cfg, rejected=len(rejected))
     if segment_by:
         journey["segment_view"] = segment_view(items, segments, cfg, segment_by)
-    explorer = build_explorer(items, segments, cfg, filter_column=segment_by)
+    explorer = build_explorer(items, segments, cfg, filter_column=segment_by,
+                              text_of=lambda rows: _texts(parts, np.concatenate([[0], np.cumsum(seg_counts)]), rows))
     if redact:
         _redact_quotes(models.quote_redactor, pain_points, journey, explorer)
     timings["journey"] = round(time.perf_counter() - t, 3)
@@ -114,32 +112,45 @@ def _clusterer(models, prev_state) -> PainPointClusterer:
 def _pain_points(parts, segments: pd.DataFrame, seg_counts: list[int], items: pd.DataFrame, models,
                  cluster_on: str, redact: bool, prev_state, curation):
     """Fit on a sample of the clustered rows, define the pain points there, then give every other clustered
-    row its id chunk by chunk. Returns the pain point table, each segment's id and the clustering."""
+    row its id chunk by chunk. Returns the pain point table, each segment's id and the clustering.
+
+    Only the sample's texts and embeddings are held; the other rows' are read chunk by chunk, twice."""
     from feedback2journey.pipeline import cluster_targets
 
     target = cluster_targets(segments, cluster_on)
     rows = np.flatnonzero(target)
-    texts = segments["text"].iloc[rows].to_numpy(dtype=object)
-    analysis = np.asarray([analysis_text(x) or x for x in texts], dtype=object)
-    # One vector per text: a text repeated in several chunks takes its first occurrence's vector (and id),
+    bounds = np.concatenate([[0], np.cumsum(seg_counts)]).astype(int)
+    # the clustered rows of chunk i are run-wide rows start[i] .. start[i + 1] - 1, in order
+    start = np.concatenate([[0], np.cumsum([int(target[a:b].sum()) for a, b in zip(bounds[:-1], bounds[1:])])])
+
+    def chunk_texts(i: int) -> tuple[list[str], list[str]]:
+        """The clustered rows of chunk i: their text, and the text as clustered (no URLs, handles...)."""
+        if start[i + 1] == start[i]:
+            return [], []
+        own = parts.segments(parts.chunks[i], ["text"])["text"].to_numpy(dtype=object)
+        texts = own[target[bounds[i]:bounds[i + 1]]].tolist()
+        return texts, [analysis_text(x) or x for x in texts]
+
+    # One vector per text: a text repeated anywhere in the run takes its first occurrence's vector (and id),
     # so the clustering never sees float noise from different batch-mates (see EmbeddingCache.scope).
-    if len(analysis):
-        uniq, first, inverse = np.unique(analysis, return_index=True, return_inverse=True)
-        rep = first[inverse.reshape(-1)]
-        topical = topical_mask(list(uniq))[inverse.reshape(-1)]
-    else:
-        rep, topical = np.zeros(0, dtype=int), np.zeros(0, dtype=bool)
+    hashes = np.zeros(len(rows), dtype=np.uint64)
+    topical = np.zeros(len(rows), dtype=bool)
+    for i in range(len(parts.chunks)):
+        _, analysis = chunk_texts(i)
+        if analysis:
+            hashes[start[i]:start[i + 1]] = pd.util.hash_array(np.asarray(analysis, dtype=object))
+            topical[start[i]:start[i + 1]] = topical_mask(analysis)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    rep = first[inverse.reshape(-1)]
     clusterer = _clusterer(models, prev_state)
     sample = clusterer.fit_rows(topical)
-    # the clustered rows of chunk i are run-wide rows start[i] .. start[i + 1] - 1, in order
-    bounds = np.concatenate([[0], np.cumsum(seg_counts)]).astype(int)
-    start = np.concatenate([[0], np.cumsum([int(target[a:b].sum()) for a, b in zip(bounds[:-1], bounds[1:])])])
-    sample_emb = _gather(parts, start, rep[sample])
-    clustering = clusterer.fit(list(analysis[sample]), sample_emb)
+    sample_emb, sample_texts, sample_analysis = _gather(parts, start, sample, rep[sample], chunk_texts)
+    clustering = clusterer.fit(sample_analysis, sample_emb)
     clustering.params.update(rows=int(len(rows)), non_topical=int((~topical).sum()))
-    model, sample_ids = define_pain_points(list(texts[sample]), clustering, sample_emb,
+    model, sample_ids = define_pain_points(sample_texts, clustering, sample_emb,
                                            models.config.settings.quotes_per_pain_point, redact=redact,
                                            previous=prev_state, curation=curation)
+    del sample_emb, sample_texts, sample_analysis
     ids = np.full(len(rows), None, dtype=object)
     ids[sample] = sample_ids
     in_sample = np.zeros(len(rows), dtype=bool)
@@ -147,11 +158,11 @@ def _pain_points(parts, segments: pd.DataFrame, seg_counts: list[int], items: pd
     extra_quotes: dict[str, list[str]] = {}
     for i, n in enumerate(parts.chunks):
         lo, hi = start[i], start[i + 1]
-        todo = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] == np.arange(lo, hi))) + lo  # first occurrences
+        todo = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] == np.arange(lo, hi)))  # first occurrences
         if len(todo):
-            emb = parts.targets(n)[todo - lo]
-            found = model.assign(emb, list(texts[todo]), list(analysis[todo]))
-            ids[todo] = found
+            texts, analysis = chunk_texts(i)
+            found = model.assign(parts.targets(n)[todo], [texts[k] for k in todo], [analysis[k] for k in todo])
+            ids[todo + lo] = found
             for k, pp in zip(todo, found):  # ids the sample never defined (a split matching later rows only)
                 if pp is not None and pp not in model.definitions and len(extra_quotes.setdefault(pp, [])) < 5:
                     extra_quotes[pp].append(mask_pii(texts[k]) if redact else texts[k])
@@ -163,18 +174,38 @@ def _pain_points(parts, segments: pd.DataFrame, seg_counts: list[int], items: pd
     return table, seg_ids, clustering
 
 
-def _gather(parts, start: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Embeddings of the clustered rows ``wanted`` (run-wide numbers, any order), read chunk by chunk."""
-    order = np.argsort(wanted, kind="stable")
-    out, dim = [None] * len(wanted), 0
+def _gather(parts, start: np.ndarray, rows: np.ndarray, vector_rows: np.ndarray, chunk_texts):
+    """For the clustered rows ``rows`` (run-wide numbers, sorted): the embeddings of ``vector_rows`` (their
+    first occurrences), their texts and their texts as clustered, read chunk by chunk."""
+    emb, texts, analysis = [None] * len(rows), [None] * len(rows), [None] * len(rows)
+    dim = 0
     for i, n in enumerate(parts.chunks):
-        lo, hi = np.searchsorted(wanted[order], [start[i], start[i + 1]])
-        if hi > lo:
-            emb = parts.targets(n)
-            dim = emb.shape[1]
-            for pos, k in zip(order[lo:hi], wanted[order[lo:hi]]):
-                out[pos] = emb[k - start[i]]
-    return np.stack(out).astype(np.float32) if out else np.zeros((0, dim), dtype=np.float32)
+        lo, hi = start[i], start[i + 1]
+        need_vec = np.flatnonzero((vector_rows >= lo) & (vector_rows < hi))
+        need_txt = np.flatnonzero((rows >= lo) & (rows < hi))
+        if len(need_vec):
+            vectors = parts.targets(n)
+            dim = vectors.shape[1]
+            for pos in need_vec:
+                emb[pos] = vectors[vector_rows[pos] - lo]
+        if len(need_txt):
+            own, clustered = chunk_texts(i)
+            for pos in need_txt:
+                texts[pos], analysis[pos] = own[rows[pos] - lo], clustered[rows[pos] - lo]
+    matrix = np.stack(emb).astype(np.float32) if len(rows) else np.zeros((0, dim), dtype=np.float32)
+    return matrix, texts, analysis
+
+
+def _texts(parts, bounds: np.ndarray, rows) -> list[str]:
+    """Segment texts of run-wide segment rows ``rows`` (a few hundred quotes), read from their chunks."""
+    rows = np.asarray(rows, dtype=int)
+    out = [None] * len(rows)
+    owner = np.searchsorted(bounds, rows, side="right") - 1
+    for i in np.unique(owner):
+        own = parts.segments(parts.chunks[i], ["text"])["text"].to_numpy(dtype=object)
+        for pos in np.flatnonzero(owner == i):
+            out[pos] = own[rows[pos] - bounds[i]]
+    return out
 
 
 def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: dict, explorer: dict) -> None:

@@ -139,7 +139,7 @@ def segment_view(items: pd.DataFrame, segments: pd.DataFrame, config: Config, co
 
 
 def build_explorer(items: pd.DataFrame, segments: pd.DataFrame, config: Config, filter_column: str | None = None,
-                   quotes_per_cell: int = 6, seed: int = 0) -> dict:
+                   quotes_per_cell: int = 6, seed: int = 0, text_of=None) -> dict:
     """Compact data for the report's drill-down and filters: aggregates by stage x touchpoint x source x
     month x segment (summed client-side under filters) and a sample of quotes per cell. Size grows with the
     number of distinct groups, not with rows: a 100k-item run stays a few MB."""
@@ -173,7 +173,9 @@ def build_explorer(items: pd.DataFrame, segments: pd.DataFrame, config: Config, 
     ranked = content.assign(strength=content["sentiment"].abs()).sort_values("strength", ascending=False, kind="stable")
     picks = pd.concat([ranked[ranked["sentiment"] < 0].groupby(["stage", "touchpoint"]).head(quotes_per_cell // 2),
                        ranked[ranked["sentiment"] >= 0].groupby(["stage", "touchpoint"]).head(quotes_per_cell // 2)])
-    picks = picks.assign(text=segments.loc[picks.index, "text"].to_numpy())
+    # ``text_of(rows)``: the texts of segment rows, when ``segments`` has no text column (a batch run's finish)
+    texts = text_of(picks.index.to_numpy()) if text_of is not None else segments.loc[picks.index, "text"].to_numpy()
+    picks = picks.assign(text=texts)
     quotes = [[st_i.get(r.stage, len(stage_ids) - 1), tp_i.get(r.touchpoint, len(tp_ids) - 1),
                index["sources"][r.f_src], index["months"][r.f_month], index["segments"][r.f_seg],
                round(float(r.sentiment), 2), r.text, r.pain_point_id if isinstance(r.pain_point_id, str) else ""]

@@ -1,9 +1,9 @@
 """Where a run's per-chunk tables wait between the per-row steps and ``finish``: in memory (``analyze``, one
 chunk) or on disk (``run_batch``, one set of part files per chunk).
 
-``finish`` reads only the slim columns it aggregates (``SEGMENT_FINISH_COLUMNS``, items without their text
-and input columns), so its memory grows by a few hundred bytes per segment, not by the segments' evidence
-strings or embeddings. The full output rows are put together again chunk by chunk when they are written
+``finish`` holds only the slim columns it aggregates (``SEGMENT_FINISH_COLUMNS``, items without their text
+and input columns), so its memory grows by about two hundred bytes per segment, not by the texts, the
+evidence strings or the embeddings. The full output rows are put together again chunk by chunk when they are written
 (``assemble_items`` / ``assemble_segments``), by ``analyze`` and ``run_batch`` alike.
 """
 from __future__ import annotations
@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 WORK_DIR = ".f2j-work"
 
-# what finish needs of every segment (text: clustering, quotes; source: ids that collide across inputs)
-SEGMENT_FINISH_COLUMNS = ["item_id", "source", "text", "stage", "stage_confidence", "touchpoint", "channel",
+# what finish holds of every segment (source: ids that collide across inputs). Not the text: clustering and
+# quotes read it chunk by chunk for the rows they need.
+SEGMENT_FINISH_COLUMNS = ["item_id", "source", "stage", "stage_confidence", "touchpoint", "channel",
                           "sentiment", "sentiment_label", "emotion", "emotion_intensity", "effort", "is_closer"]
 # items columns that only the written files need (finish never reads them)
 _ITEM_ONLY_IN_FILES = {"text"}
@@ -79,6 +80,10 @@ class MemoryParts:
 
     def targets(self, n: int) -> np.ndarray:
         return self._targets
+
+    def table(self, name: str, columns: list[str]) -> tuple[pd.DataFrame, list[int]]:
+        frame = self._items if name == "items" else self._segments
+        return frame[[c for c in columns if c in frame]].copy(), [len(frame)]
 
     def rejected(self) -> pd.DataFrame:
         return self._rejected.reset_index(drop=True)
@@ -146,6 +151,24 @@ class PartStore:
     def targets(self, n: int) -> np.ndarray:
         return np.load(self._path(n, "targets.npy"))
 
+    def table(self, name: str, columns: list[str]) -> tuple[pd.DataFrame, list[int]]:
+        """``columns`` of every chunk's items or segments as one frame (converted once, from Arrow: no second
+        copy of millions of rows), and each chunk's row count. A column a chunk lacks is empty there."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        tables = []
+        for n in self.chunks:
+            path = self._path(n, f"{name}.parquet")
+            tables.append(pq.read_table(path, columns=[c for c in columns if c in pq.read_schema(path).names]))
+        if not tables:
+            return pd.DataFrame(columns=columns), []
+        sizes = [t.num_rows for t in tables]
+        # a chunk whose rows were all rejected has columns of no particular type: it must not blur the others
+        joined = pa.concat_tables([t for t in tables if t.num_rows] or tables[:1], promote_options="permissive")
+        del tables
+        return joined.to_pandas(), sizes
+
     def rejected(self) -> pd.DataFrame:
         parts = [pd.read_parquet(self._path(n, "rejected.parquet")) for n in self.chunks]
         rows = [p for p in parts if len(p)] or parts[:1]  # an all-rejected chunk must not blur dtypes
@@ -154,9 +177,3 @@ class PartStore:
 
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def concat_parts(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Chunks in order; an empty chunk (all rows rejected) must not blur the dtypes of the others."""
-    rows = [f for f in frames if len(f)] or frames[:1]
-    return pd.concat(rows, ignore_index=True)
