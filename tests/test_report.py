@@ -84,6 +84,28 @@ def test_segment_view_and_filters_data(hostile_run):
     assert sum(g[5] for g in ex["groups"]) == len(res.segments)
 
 
+def test_explorer_read_in_blocks_equals_one_pass(hostile_run):
+    """finish builds the explorer from millions of segments in blocks: sums and quote picks must not change."""
+    from feedback2journey.journey import build_explorer
+
+    res, _ = hostile_run
+    one = build_explorer(res.items, res.segments, res_config(res), filter_column="segment")
+    blocks = build_explorer(res.items, res.segments, res_config(res), filter_column="segment", block_rows=3)
+    assert len(res.segments) > 6
+    assert blocks["groups"] == [g[:6] + [pytest.approx(g[6], abs=1e-3), g[7]] for g in one["groups"]]
+    assert blocks["quotes"] == one["quotes"]
+    rows = []
+    texts = build_explorer(res.items, res.segments.drop(columns="text"), res_config(res), filter_column="segment",
+                           text_of=lambda r: rows.extend(r) or res.segments["text"].to_numpy()[r])
+    assert texts["quotes"] == one["quotes"] and len(rows) == len(one["quotes"])
+
+
+def res_config(res):
+    from feedback2journey.config import load_config
+
+    return load_config(res.run_info["config_path"])
+
+
 @pytest.mark.slow
 def test_report_stays_small_with_many_items(models, tmp_path):
     """Aggregates + sampled quotes: size grows with distinct groups, not rows."""

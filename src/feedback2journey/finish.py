@@ -77,7 +77,13 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     timings["cluster"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
 
-    items = _roll_up(items, segments, pain_points, models, cfg)
+    # item columns chunk by chunk (an item never spans chunks): bounded copies of the segment table
+    bounds = [np.concatenate([[0], np.cumsum(c)]).astype(int) for c in counts]
+    content = bool((~segments["is_closer"]).any())
+    items = pd.concat([_roll_up(items.iloc[bounds[0][i]:bounds[0][i + 1]],
+                                segments.iloc[bounds[1][i]:bounds[1][i + 1]], pain_points, models, cfg, content)
+                       for i in range(len(counts[0]))] or [_roll_up(items, segments, pain_points, models, cfg, content)],
+                      ignore_index=True)
     segments["stage_group"] = segments["stage"].map(cfg.taxonomy.stage_group)
     journey = build_journey(items, segments, pain_points, cfg, rejected=len(rejected))
     if segment_by:
@@ -186,8 +192,9 @@ def _gather(parts, start: np.ndarray, rows: np.ndarray, vector_rows: np.ndarray,
         if len(need_vec):
             vectors = parts.targets(n)
             dim = vectors.shape[1]
-            for pos in need_vec:
-                emb[pos] = vectors[vector_rows[pos] - lo]
+            picked = vectors[vector_rows[need_vec] - lo]  # a copy: a row view would keep the chunk's matrix alive
+            for pos, vec in zip(need_vec, picked):
+                emb[pos] = vec
         if len(need_txt):
             own, clustered = chunk_texts(i)
             for pos in need_txt:
@@ -221,14 +228,16 @@ def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: 
 
 
 def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFrame, models,
-             cfg: Config) -> pd.DataFrame:
+             cfg: Config, content: bool = True) -> pd.DataFrame:
     """Item-level columns from segments (documented in the README), without the text and input columns
-    (``parts.assemble_items`` adds those when the rows are written)."""
+    (``parts.assemble_items`` adds those when the rows are written). ``content``: whether the run has any
+    segment that is not a closer (then closers never lead)."""
+    items = items.reset_index(drop=True)
     feel = roll_up_items(segments, models.scorer).set_index("item_id")
     # Stage/touchpoint of an item: its most telling segment = highest confidence x (0.5 + |sentiment|),
     # preferring classified segments. A ticket about a late parcel with a "thanks" closer is a delivery item.
     seg = segments[["item_id", "stage", "touchpoint", "stage_confidence", "sentiment"]]
-    seg = seg[~segments["is_closer"]] if (~segments["is_closer"]).any() else seg
+    seg = seg[~segments["is_closer"]] if content else seg
     weight = seg["stage_confidence"] * (0.5 + seg["sentiment"].abs()) + (seg["stage"] != "unclassified") * 1.0
     lead = seg.assign(_w=weight).sort_values("_w", ascending=False, kind="stable").drop_duplicates("item_id")
     lead = lead.set_index("item_id")

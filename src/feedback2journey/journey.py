@@ -41,6 +41,7 @@ def build_journey(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.D
     for rec in pain_points.itertuples():
         pp_by_stage.setdefault(rec.top_stage, []).append(rec.pain_point_id)
 
+    segments = segments[["item_id", "stage", "touchpoint", "sentiment", "sentiment_label", "emotion", "effort"]]
     stages = []
     for sid in stage_order:
         seg = segments[segments["stage"] == sid]
@@ -139,41 +140,54 @@ def segment_view(items: pd.DataFrame, segments: pd.DataFrame, config: Config, co
 
 
 def build_explorer(items: pd.DataFrame, segments: pd.DataFrame, config: Config, filter_column: str | None = None,
-                   quotes_per_cell: int = 6, seed: int = 0, text_of=None) -> dict:
+                   quotes_per_cell: int = 6, seed: int = 0, text_of=None, block_rows: int = 500_000) -> dict:
     """Compact data for the report's drill-down and filters: aggregates by stage x touchpoint x source x
     month x segment (summed client-side under filters) and a sample of quotes per cell. Size grows with the
-    number of distinct groups, not with rows: a 100k-item run stays a few MB."""
+    number of distinct groups, not with rows: a 100k-item run stays a few MB.
+
+    Segments are read in blocks of ``block_rows`` (sums and per-cell quote candidates merged), so millions of
+    segments never get three more columns at once. ``text_of(rows)`` gives the text of segment rows when
+    ``segments`` has no text column (a batch run's finish reads the picked quotes from its parts)."""
     stage_ids = [s.id for s in config.taxonomy.stages] + [UNCLASSIFIED]
     tp_ids = [t.id for t in config.taxonomy.touchpoints] + [UNCLASSIFIED]
     info = items.set_index("item_id")
     month = info["date"].dt.strftime("%Y-%m") if "date" in info and info["date"].notna().any() else None
     col = filter_column or ("segment" if "segment" in info and info["segment"].notna().any() else None)
-    # only the columns used here (the text is fetched for the picked quotes only): a copy of millions of
-    # segments with every column would double finish's memory
-    used = ["stage", "touchpoint", "sentiment", "sentiment_label", "pain_point_id"] + \
-        (["is_closer"] if "is_closer" in segments else [])
-    seg = segments[used].assign(
-        f_src=_text_labels(segments["item_id"].map(info["source"])),
-        f_month=_text_labels(segments["item_id"].map(month)) if month is not None else "",
-        f_seg=_text_labels(segments["item_id"].map(info[col])) if col else "",
-    )
-    dims = {name: sorted(seg[c].unique().tolist()) for name, c in
+    labels = {"f_src": _text_labels(info["source"]),  # per item; every analyzed item has segments
+              "f_month": _text_labels(month) if month is not None else None,
+              "f_seg": _text_labels(info[col]) if col else None}
+    dims = {name: sorted(set(labels[c].tolist())) if labels[c] is not None else [""] for name, c in
             (("sources", "f_src"), ("months", "f_month"), ("segments", "f_seg"))}
     index = {name: {v: i for i, v in enumerate(vals)} for name, vals in dims.items()}
     st_i = {s: i for i, s in enumerate(stage_ids)}
     tp_i = {t: i for i, t in enumerate(tp_ids)}
-    neg = (seg["sentiment_label"] == "negative").astype(int)
-    grouped = seg.assign(_neg=neg).groupby(["stage", "touchpoint", "f_src", "f_month", "f_seg"], sort=True)
-    agg = grouped.agg(n=("sentiment", "size"), s=("sentiment", "sum"), neg=("_neg", "sum")).reset_index()
+    keys = ["stage", "touchpoint", "f_src", "f_month", "f_seg"]
+    used = ["stage", "touchpoint", "sentiment", "sentiment_label", "pain_point_id"] + \
+        (["is_closer"] if "is_closer" in segments else [])
+    sums, negatives, positives, half = [], [], [], quotes_per_cell // 2
+    for lo in range(0, max(len(segments), 1), block_rows):
+        part = segments.iloc[lo: lo + block_rows]
+        seg = part[used].assign(**{c: (labels[c].reindex(part["item_id"]).to_numpy() if labels[c] is not None else "")
+                                   for c in ("f_src", "f_month", "f_seg")})
+        seg["_neg"] = (seg["sentiment_label"] == "negative").astype(int)
+        sums.append(seg.groupby(keys, sort=True).agg(n=("sentiment", "size"), s=("sentiment", "sum"),
+                                                     neg=("_neg", "sum")))
+        # Quotes: the most strongly felt segments per cell, both signs, closers left out.
+        content = seg[~seg["is_closer"].astype(bool)] if "is_closer" in seg else seg
+        ranked = content.assign(strength=content["sentiment"].abs()).sort_values("strength", ascending=False,
+                                                                                 kind="stable")
+        negatives.append(ranked[ranked["sentiment"] < 0].groupby(["stage", "touchpoint"]).head(half))
+        positives.append(ranked[ranked["sentiment"] >= 0].groupby(["stage", "touchpoint"]).head(half))
+    agg = (sums[0] if len(sums) == 1 else pd.concat(sums).groupby(level=keys, sort=True).sum()).reset_index()
     groups = [[st_i.get(r.stage, len(stage_ids) - 1), tp_i.get(r.touchpoint, len(tp_ids) - 1),
                index["sources"][r.f_src], index["months"][r.f_month], index["segments"][r.f_seg],
                int(r.n), round(float(r.s), 3), int(r.neg)] for r in agg.itertuples()]
-    # Quotes: the most strongly felt segments per cell, both signs, closers left out.
-    content = seg[~seg["is_closer"].astype(bool)] if "is_closer" in seg else seg
-    ranked = content.assign(strength=content["sentiment"].abs()).sort_values("strength", ascending=False, kind="stable")
-    picks = pd.concat([ranked[ranked["sentiment"] < 0].groupby(["stage", "touchpoint"]).head(quotes_per_cell // 2),
-                       ranked[ranked["sentiment"] >= 0].groupby(["stage", "touchpoint"]).head(quotes_per_cell // 2)])
-    # ``text_of(rows)``: the texts of segment rows, when ``segments`` has no text column (a batch run's finish)
+
+    def best(cands: list[pd.DataFrame]) -> pd.DataFrame:  # blocks in row order: a stable sort keeps ties in it
+        merged = pd.concat(cands) if len(cands) > 1 else cands[0]
+        return merged.sort_values("strength", ascending=False, kind="stable").groupby(["stage", "touchpoint"]).head(half)
+
+    picks = pd.concat([best(negatives), best(positives)])
     texts = text_of(picks.index.to_numpy()) if text_of is not None else segments.loc[picks.index, "text"].to_numpy()
     picks = picks.assign(text=texts)
     quotes = [[st_i.get(r.stage, len(stage_ids) - 1), tp_i.get(r.touchpoint, len(tp_ids) - 1),
