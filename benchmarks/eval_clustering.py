@@ -21,6 +21,10 @@ Figures per set:
 * ``id_retention``: fit on a random 10/11 of the rows, then on all rows (10% more) with the first run's
   state as ``previous``: share of the first run's pain point ids still present; ``row_id_agreement``: share
   of the first run's assigned rows that keep their id.
+* ``--drops``: granularity stability. Fit on the whole set and on the set minus its last row, minus 1% of
+  rows (seeded: ``default_rng(1)``) and minus 10% (``default_rng(10)``); per variant the chosen minimum cluster
+  size, clusters, NMI (over the variant's rows) and unassigned share. Small changes of the data should move
+  the cluster count and NMI little.
 * ``--scale 500000``: time one fit on that many rows (a set's embeddings repeated with small noise), which
   fits on a 50k sample and assigns the rest.
 """
@@ -136,6 +140,28 @@ def id_stability(clusterer, texts, emb, seed: int) -> dict:
             "row_id_agreement": round(float((row1[was] == row2[was]).mean()), 4) if was.any() else None}
 
 
+def drop_rows(n: int) -> dict[str, np.ndarray]:
+    """Row subsets of the granularity-stability check (``--drops``)."""
+    return {"all rows": np.arange(n), "minus last row": np.arange(n - 1),
+            "minus 1% (seed 1)": np.sort(np.random.default_rng(1).choice(n, n - round(n * 0.01), replace=False)),
+            "minus 10% (seed 10)": np.sort(np.random.default_rng(10).choice(n, n - round(n * 0.10), replace=False))}
+
+
+def drop_check(name: str, texts, labels, emb, seed: int) -> list[dict]:
+    out = []
+    for variant, rows in drop_rows(len(texts)).items():
+        t0 = time.perf_counter()
+        res = PainPointClusterer(seed=seed).fit([texts[i] for i in rows], emb[rows])
+        a = res.assignments
+        out.append({"set": name, "variant": variant, "rows": len(rows),
+                    "min_cluster_size": res.params.get("min_cluster_size"),
+                    "clusters": len(res.clusters), "nmi": round(nmi(labels[rows], a), 4),
+                    "unassigned": round(float((a < 0).mean()), 4), "fit_s": round(time.perf_counter() - t0, 1),
+                    "dbcv_grid": res.params.get("dbcv_grid")})
+        print(json.dumps(out[-1]), flush=True)
+    return out
+
+
 def scale_check(texts, emb, n: int, seed: int) -> dict:
     """Time one fit on ``n`` rows made by repeating a set's rows with small noise (fit on a 50k sample)."""
     rng = np.random.default_rng(seed)
@@ -156,6 +182,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-stability", action="store_true", help="skip the 10%%-more-rows id stability check")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--no-cross-process", action="store_true", help="skip the fresh-process determinism check")
+    ap.add_argument("--drops", action="store_true", help="only the granularity-stability check: fit on all rows, "
+                    "minus 1 row, minus 1%% and minus 10%% of rows")
     ap.add_argument("--child", nargs=2, metavar=("SET", "OUT"), help=argparse.SUPPRESS)
     ap.add_argument("--scale", type=int, default=0, help="also time one fit on this many rows (first set's rows "
                     "repeated with noise), e.g. 500000")
@@ -165,6 +193,17 @@ def main(argv=None) -> int:
         np.save(args.child[1], PainPointClusterer(seed=args.seed).fit(texts, emb).assignments)
         return 0
     results = []
+    if args.drops:
+        for name in args.sets:
+            texts, labels, emb = load_set(args.data, name)
+            results += drop_check(name, texts, labels, emb, args.seed)
+        print(f"\n{'set':<10} {'variant':<20} {'rows':>6} {'mcs':>4} {'clusters':>8}  NMI    unassigned")
+        for r in results:
+            print(f"{r['set']:<10} {r['variant']:<20} {r['rows']:>6} {r['min_cluster_size']:>4} {r['clusters']:>8}  "
+                  f"{r['nmi']:.3f}  {r['unassigned']:>6.1%}")
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1))
+        return 0
     for name in args.sets:
         texts, labels, emb = load_set(args.data, name)
         r = evaluate(name, texts, labels, emb, args.seed, not args.no_stability)

@@ -6,7 +6,8 @@ name is ever given to BERTopic, so nothing is fetched from a hub.
 * **Topical content only** (``cluster_label.topical_mask``): "Awful." is never clustered.
 * **Parameters scale with the data.** UMAP neighbours grow with log(n); the HDBSCAN minimum cluster size
   is chosen from a grid (0.4%-1.2% of the rows, at least 10, at most 500) by density-based cluster
-  validity (DBCV).
+  validity (DBCV), near-ties resolved by a stable rule (``cluster_select``: small data changes must not
+  jump the granularity).
 * **Outliers** close enough to a cluster centroid (cosine >= ``outlier_threshold``) are reassigned; the
   rest stay -1 and are reported. Clusters whose centroids are near-duplicates are merged.
 * **Scale.** The model is fitted on a seeded sample (``sample_size``, default 50,000); every other row goes
@@ -34,6 +35,7 @@ import numpy as np
 from feedback2journey.cluster_cache import ClusteringCache, clustering_key, enable_numba_cache
 from feedback2journey.cluster_label import (Cluster, cluster_terms, non_topical_words, rank_phrases,  # noqa: F401
                                             topical_mask)
+from feedback2journey.cluster_select import dbcv, min_samples_for, pick_min_cluster_size, score_grid, size_grid
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +181,7 @@ class PainPointClusterer:
         prev_mcs, prev_n = self.previous_params.get("min_cluster_size"), self.previous_params.get("fitted_on")
         if prev_mcs and prev_n:
             return [int(max(10, round(prev_mcs * n / prev_n)))]
-        lo, hi = max(10.0, n * 0.004), max(10.0, min(500.0, n * 0.012))
-        return sorted({int(round(x)) for x in np.geomspace(lo, max(lo, hi), 5)})
+        return size_grid(n)
 
     def fit_rows(self, topical: np.ndarray) -> np.ndarray:
         """Rows the model is fitted on: the topical ones, or a seeded sample of ``sample_size`` of them. A
@@ -275,23 +276,15 @@ class PainPointClusterer:
         from bertopic.dimensionality import BaseDimensionalityReduction
         from hdbscan import HDBSCAN
 
-        n = len(texts)
         reduced = self._reduce(emb, p)
-        # Pick the minimum cluster size by density-based cluster validity (DBCV, HDBSCAN's relative_validity_):
-        # unlike silhouette it does not reward shattering a theme into many tight fragments.
-        best = (-2.0, p["mcs_grid"][0])
-        for mcs in p["mcs_grid"]:
-            if mcs >= n:
-                continue
-            h = HDBSCAN(min_cluster_size=mcs, min_samples=int(np.clip(mcs // 3, 3, 10)), metric="euclidean",
-                        cluster_selection_method="eom", gen_min_span_tree=True).fit(reduced)
-            k = len(set(h.labels_.tolist()) - {-1})
-            score = float(h.relative_validity_) if k >= 2 else -1.0
-            if score > best[0]:
-                best = (score, mcs)
-        score, mcs = best
-        hdbscan_model = HDBSCAN(min_cluster_size=mcs, min_samples=int(np.clip(mcs // 3, 3, 10)),
-                                metric="euclidean", cluster_selection_method="eom")
+        # The minimum cluster size by density-based cluster validity (DBCV, HDBSCAN's relative_validity_): unlike
+        # silhouette it does not reward shattering a theme into many tight fragments. Near-ties are resolved
+        # by a stable rule (cluster_select), so a small change of the data does not jump the granularity.
+        scores = score_grid(reduced, p["mcs_grid"])
+        mcs = pick_min_cluster_size(p["mcs_grid"], scores)
+        p["dbcv_grid"] = [round(x, 4) for x in scores]
+        hdbscan_model = HDBSCAN(min_cluster_size=mcs, min_samples=min_samples_for(mcs), metric="euclidean",
+                                cluster_selection_method="eom", gen_min_span_tree=True)
         # BERTopic runs the chosen HDBSCAN on the already-reduced vectors (reduction done once, above).
         from feedback2journey.cluster_label import _vectorizer
 
@@ -302,7 +295,7 @@ class PainPointClusterer:
             topics, _ = model.fit_transform(texts, embeddings=reduced)
         except ValueError:  # vocabulary too small for c-TF-IDF: fall back to the clustering alone
             topics = hdbscan_model.fit_predict(reduced)
-        return np.asarray(topics, dtype=int), int(mcs), float(score)
+        return np.asarray(topics, dtype=int), int(mcs), dbcv(hdbscan_model)
 
     def _reduce(self, emb: np.ndarray, p: dict) -> np.ndarray:
         try:

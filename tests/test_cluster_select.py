@@ -1,0 +1,91 @@
+"""The choice of the minimum cluster size (cluster_select): stable under near-ties, a clear winner still wins."""
+import numpy as np
+import pytest
+
+from feedback2journey.cluster import PainPointClusterer
+from feedback2journey.cluster_select import pick_min_cluster_size, size_grid
+
+GRID = size_grid(10_003)  # Banking77's grid: 19 sizes from 40 to 120
+I = np.arange(len(GRID))
+
+
+def test_grid_spans_point_four_to_one_point_two_percent_in_small_steps():
+    assert len(GRID) == 19 and GRID[0] == 40 and GRID[-1] == 120
+    assert max(b / a for a, b in zip(GRID, GRID[1:])) < 1.1
+    assert size_grid(500) == [10]  # small data: the floor
+    assert max(size_grid(10_000_000)) == 500
+
+
+def test_a_clear_winner_is_still_picked():
+    assert pick_min_cluster_size(GRID, 0.4 - 0.03 * np.abs(I - 9)) == 69  # a peak in the middle
+    assert 48 <= pick_min_cluster_size(GRID, np.where((I >= 2) & (I <= 6), 0.5, 0.3)) <= 54  # a high region
+    assert pick_min_cluster_size(GRID, 0.3 - 0.02 * I) <= 43  # at the ends of the grid too
+    assert pick_min_cluster_size(GRID, 0.3 + 0.02 * I) >= 113
+
+
+def test_a_lone_spike_does_not_beat_a_broad_high_region():
+    s = np.where((I >= 12) & (I <= 16), 0.45, 0.35)
+    s[3] = 0.46  # one size, barely better: DBCV noise
+    assert pick_min_cluster_size(GRID, s) >= 83
+
+
+def test_a_near_tie_does_not_jump_from_one_tied_region_to_the_other():
+    # two far-apart regions within DBCV's noise of each other; which one is ahead flips with a tiny data change
+    a, b = np.full(19, 0.30), np.full(19, 0.30)
+    a[2:5], a[14:17] = 0.405, 0.400
+    b[2:5], b[14:17] = 0.400, 0.405
+    assert GRID[int(np.argmax(a))] == 45 and GRID[int(np.argmax(b))] == 94  # the arg-max jumps end to end
+    pa, pb = pick_min_cluster_size(GRID, a), pick_min_cluster_size(GRID, b)
+    assert 45 < pa < 94 and 45 < pb < 94  # a size between the tied regions...
+    assert max(pa, pb) / min(pa, pb) < 1.2  # ... that moves far less than the arg-max (x2.1)
+
+
+def test_score_noise_moves_the_pick_much_less_than_the_old_arg_max():
+    """DBCV curves as measured on Banking77: a gentle trend plus ~0.02 independent noise per size, drawn twice
+    (the same data minus a row). The old rule: arg-max over a 5-size grid."""
+    rng = np.random.default_rng(0)
+    five = [0, 5, 9, 14, 18]
+    moves, old = [], []
+    for _ in range(300):
+        trend = 0.4 + np.cumsum(rng.normal(0, 0.005, len(GRID)))
+        x, y = (trend + rng.normal(0, 0.02, len(GRID)) for _ in range(2))
+        px, py = pick_min_cluster_size(GRID, x), pick_min_cluster_size(GRID, y)
+        moves.append(max(px, py) / min(px, py))
+        ox, oy = GRID[five[int(np.argmax(x[five]))]], GRID[five[int(np.argmax(y[five]))]]
+        old.append(max(ox, oy) / min(ox, oy))
+    moves, old = np.array(moves), np.array(old)
+    assert (moves >= 1.5).mean() <= 0.03 and (old >= 1.5).mean() >= 0.3
+    assert np.median(moves) < 1.2 < np.median(old)
+
+
+def test_failed_sizes_take_no_part_and_a_single_size_is_kept():
+    assert pick_min_cluster_size([40, 53, 69, 91, 120], [-1.0, -1.0, 0.2, 0.2, -1.0], window=0) == 79
+    assert pick_min_cluster_size([57], [0.1]) == 57  # a rerun's size from the previous run
+    assert pick_min_cluster_size([57], [-1.0]) == 57
+    with pytest.raises(ValueError):
+        pick_min_cluster_size([], [])
+
+
+def test_fit_uses_the_rule_and_reports_the_scores(monkeypatch):
+    """The fit path: scores per grid size go through pick_min_cluster_size (UMAP skipped: synthetic blobs)."""
+    import feedback2journey.cluster as cluster
+
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(4, 5)) * 10
+    reduced = np.vstack([c + rng.normal(size=(700, 5)) for c in centers]).astype(np.float32)
+    emb = np.hstack([reduced, rng.normal(size=(2800, 3))]).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    texts = [f"{w} problem number {i}" for w in ["refund", "parcel", "login", "invoice"] for i in range(700)]
+    seen = {}
+
+    def fake_scores(red, grid):
+        seen["grid"] = list(grid)
+        return list(0.4 - 0.01 * np.arange(len(grid)))
+
+    monkeypatch.setattr(cluster, "score_grid", fake_scores)
+    monkeypatch.setattr(PainPointClusterer, "_reduce", lambda self, e, p: reduced)
+    res = PainPointClusterer(seed=1, merge_threshold=0).fit(texts, emb)
+    assert res.params["mcs_grid"] == seen["grid"] == size_grid(2800)
+    assert res.params["dbcv_grid"] == [round(x, 4) for x in 0.4 - 0.01 * np.arange(len(seen["grid"]))]
+    assert res.params["min_cluster_size"] == pick_min_cluster_size(seen["grid"], res.params["dbcv_grid"])
+    assert len(res.clusters) >= 2
