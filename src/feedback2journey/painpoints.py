@@ -196,7 +196,8 @@ def pain_point_table(model: PainPointModel, segments: pd.DataFrame, seg_ids: np.
     previous, clustering, state = model.previous, model.clustering, model.state
     seg_ids = np.asarray(seg_ids, dtype=object)
     assigned = np.flatnonzero(pd.notna(seg_ids))
-    members_all = segments.iloc[assigned].assign(_pp=seg_ids[assigned])
+    members_all = segments[["item_id", "sentiment", "sentiment_label", "stage", "touchpoint"]].iloc[assigned]
+    members_all = members_all.assign(_pp=seg_ids[assigned])
     n_negative = int((segments["sentiment_label"] == "negative").sum()) or 1
     # the period (week, month, quarter) follows the span of all items' dates, as every item has segments
     periods, period_kind = _period(members_all["item_id"].map(items.set_index("item_id")["date"]), items["date"]) \
