@@ -238,3 +238,15 @@ def test_a_rerun_reuses_every_unchanged_chunk_and_only_redoes_changed_ones(tmp_p
     changed, _ = run_batch([data], config, tmp_path / "changed", embedder=emb, options=BatchOptions(chunk_rows=40))
     assert changed.run_info["batch"]["chunk_cache"]["hits"] == 2
     assert changed.run_info["batch"]["chunk_cache"]["misses"] == 1
+
+
+def test_a_run_whose_rows_are_all_rejected_still_writes_every_output(tmp_path, config):
+    path = tmp_path / "blank.csv"
+    path.write_text("id,text\n1,\n2,   \n", encoding="utf-8")
+    from feedback2journey.columns import ColumnMapping
+
+    result, paths = run_batch([path], config, tmp_path / "out", columns=ColumnMapping(text=("text",)),
+                              embedder={"speed": "fast"})
+    assert result.run_info["rows_read"] == 2 == result.run_info["rejected"]
+    assert pd.read_csv(paths["rejected.csv"])["reason"].tolist() == ["empty text", "whitespace-only text"]
+    assert len(pd.read_parquet(paths["items.parquet"])) == 0 and paths["report.html"].exists()

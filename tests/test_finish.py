@@ -2,7 +2,6 @@
 and output tables written chunk by chunk with one schema."""
 import dataclasses
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,16 +12,8 @@ from feedback2journey.batch import BatchOptions, run_batch
 from feedback2journey.cluster import Cluster, Clustering
 from feedback2journey.curate import load_curation
 from feedback2journey.painpoints import define_pain_points
-from feedback2journey.resources import sample_paths
 from feedback2journey.write import write_chunked
-
-
-def _tickets(tmp_path: Path, n: int) -> Path:
-    frame = pd.read_csv([p for p in sample_paths() if Path(p).name == "tickets.csv"][0], dtype=str,
-                        keep_default_na=False)
-    path = tmp_path / "tickets.csv"
-    frame.head(n).to_csv(path, index=False)
-    return path
+from test_batch import _tickets  # the first n tickets of the bundled sample
 
 
 def test_a_sampled_fit_gives_every_clustered_row_the_same_ids_however_the_run_is_chunked(tmp_path, config):

@@ -271,7 +271,29 @@ def _start_worker(spec: ModelSpec, threads: int) -> None:
     gc.freeze()  # the models' millions of objects live as long as the worker: the collector need not rescan them
 
 
-class _PoolRunner:
+class _Runner:
+    """Chunks in flight on workers (at most ``limit``), stored in chunk order as they come back. Subclasses
+    send a chunk (``_send``) and wait for results (``_wait``)."""
+
+    limit: int
+    pending: dict
+
+    def submit(self, n: int, run_id: str, items, rejects, meta, store) -> None:
+        self.pending[self._send(n, run_id, items)] = (n, items, rejects, meta, store)
+        while len(self.pending) >= self.limit:
+            self._collect(wait_one=True)
+
+    def _collect(self, wait_one: bool) -> None:
+        for future in sorted(self._wait(list(self.pending), wait_one), key=lambda f: self.pending[f][0]):
+            n, items, rejects, meta, store = self.pending.pop(future)
+            store(n, items, rejects, meta, *future.result())
+
+    def drain(self) -> None:
+        while self.pending:
+            self._collect(wait_one=False)
+
+
+class _PoolRunner(_Runner):
     """Worker processes on this machine (``jobs``), each loading its models once: the per-row steps use every
     core, while this process reads, ingests and stores in order. At most ``2 x jobs`` chunks are in flight."""
 
@@ -286,29 +308,20 @@ class _PoolRunner:
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_start_worker, initargs=(spec, threads))
 
-    def submit(self, n: int, run_id: str, items, rejects, meta, store) -> None:
-        future = self.pool.submit(_analyze_on_worker, self.spec, run_id, n, items)
-        self.pending[future] = (n, items, rejects, meta, store)
-        while len(self.pending) >= self.limit:
-            self._collect(wait_one=True)
+    def _send(self, n: int, run_id: str, items):
+        return self.pool.submit(_analyze_on_worker, self.spec, run_id, n, items)
 
-    def _collect(self, wait_one: bool) -> None:
-        from concurrent.futures import FIRST_COMPLETED, ALL_COMPLETED, wait
+    @staticmethod
+    def _wait(futures: list, wait_one: bool) -> set:
+        from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, wait
 
-        done = wait(list(self.pending), return_when=FIRST_COMPLETED if wait_one else ALL_COMPLETED).done
-        for future in sorted(done, key=lambda f: self.pending[f][0]):
-            n, items, rejects, meta, store = self.pending.pop(future)
-            store(n, items, rejects, meta, *future.result())
-
-    def drain(self) -> None:
-        while self.pending:
-            self._collect(wait_one=False)
+        return wait(futures, return_when=FIRST_COMPLETED if wait_one else ALL_COMPLETED).done
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-class _DaskRunner:
+class _DaskRunner(_Runner):
     """Sends chunks to Dask workers, at most ``2 x workers`` in flight, and stores results as they come back."""
 
     def __init__(self, spec: ModelSpec, opts: BatchOptions):
@@ -332,23 +345,14 @@ class _DaskRunner:
         self.pending: dict = {}
         self.spec_future = self.client.scatter(spec, broadcast=True)
 
-    def submit(self, n: int, run_id: str, items, rejects, meta, store) -> None:
-        future = self.client.submit(_analyze_on_worker, self.spec_future, run_id, n, items, pure=False)
-        self.pending[future] = (n, items, rejects, meta, store)
-        while len(self.pending) >= self.limit:
-            self._collect(wait_one=True)
+    def _send(self, n: int, run_id: str, items):
+        return self.client.submit(_analyze_on_worker, self.spec_future, run_id, n, items, pure=False)
 
-    def _collect(self, wait_one: bool) -> None:
+    @staticmethod
+    def _wait(futures: list, wait_one: bool) -> set:
         from distributed import wait
 
-        done = wait(list(self.pending), return_when="FIRST_COMPLETED" if wait_one else "ALL_COMPLETED").done
-        for future in done:
-            n, items, rejects, meta, store = self.pending.pop(future)
-            store(n, items, rejects, meta, *future.result())
-
-    def drain(self) -> None:
-        while self.pending:
-            self._collect(wait_one=False)
+        return wait(futures, return_when="FIRST_COMPLETED" if wait_one else "ALL_COMPLETED").done
 
     def close(self) -> None:
         self.client.close()

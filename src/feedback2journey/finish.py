@@ -64,6 +64,8 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     t = time.perf_counter()
     segments, seg_counts = parts.table("segments", SEGMENT_FINISH_COLUMNS)
     items, item_counts = parts.table("items", item_finish_columns(parts.item_columns(parts.chunks[0]), segment_by))
+    if segments.empty:  # every row rejected: the empty chunks may lack columns, the outputs must not
+        segments = segments.reindex(columns=SEGMENT_FINISH_COLUMNS).astype({"is_closer": bool, "sentiment": float})
     counts = (item_counts, seg_counts)
     rejected = parts.rejected()
     qualify_colliding_ids(items, segments)  # survey #1 and review #1 become survey:1 and review:1

@@ -201,7 +201,7 @@ def pain_point_table(model: PainPointModel, segments: pd.DataFrame, seg_ids: np.
     n_negative = int((segments["sentiment_label"] == "negative").sum()) or 1
     # the period (week, month, quarter) follows the span of all items' dates, as every item has segments
     periods, period_kind = _period(members_all["item_id"].map(items.set_index("item_id")["date"]), items["date"]) \
-        if items is not None and "date" in items and items["item_id"].is_unique else (None, None)
+        if items is not None and len(members_all) and "date" in items and items["item_id"].is_unique else (None, None)
     groups = {pp: grp for pp, grp in members_all.groupby("_pp", sort=False)}
     pp_items = {pp: set(grp["item_id"]) for pp, grp in groups.items()}
     impact, impact_kind = _impact(set().union(*pp_items.values()) if pp_items else set(), items, pp_items)
