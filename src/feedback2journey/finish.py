@@ -31,11 +31,10 @@ from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS
 class OutputRows:
     """The full output rows, chunk by chunk: each part's own columns joined with finish's (by position)."""
 
-    def __init__(self, parts, items: pd.DataFrame, segments: pd.DataFrame, item_counts: list[int],
-                 seg_counts: list[int]):
+    def __init__(self, parts, items: pd.DataFrame, segments: pd.DataFrame, item_offsets: np.ndarray,
+                 seg_offsets: np.ndarray):
         self.parts, self.items, self.segments = parts, items, segments
-        self.item_offsets = np.concatenate([[0], np.cumsum(item_counts)]).astype(int)
-        self.seg_offsets = np.concatenate([[0], np.cumsum(seg_counts)]).astype(int)
+        self.item_offsets, self.seg_offsets = item_offsets, seg_offsets
 
     def chunks(self):
         """(items, segments) output frames of each chunk, in order."""
@@ -66,39 +65,38 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     items, item_counts = parts.table("items", item_finish_columns(parts.item_columns(parts.chunks[0]), segment_by))
     if segments.empty:  # every row rejected: the empty chunks may lack columns, the outputs must not
         segments = segments.reindex(columns=SEGMENT_FINISH_COLUMNS).astype({"is_closer": bool, "sentiment": float})
-    counts = (item_counts, seg_counts)
+    # chunk i's items are rows item_at[i] .. item_at[i + 1] - 1 of ``items``; the same for segments
+    item_at, seg_at = _offsets(item_counts), _offsets(seg_counts)
     rejected = parts.rejected()
     qualify_colliding_ids(items, segments)  # survey #1 and review #1 become survey:1 and review:1
 
     # ``previous``: an earlier run's folder (ids stay put); ``curation``: a pain_points.yaml (see curate.py)
     cluster_on = cluster_on or cfg.settings.cluster_on
     with reporter.step("Clustering pain points", total=None):
-        pain_points, seg_ids, clustering = _pain_points(parts, segments, counts[1], items, models, cluster_on, redact,
+        pain_points, seg_ids, clustering = _pain_points(parts, segments, seg_at, items, models, cluster_on, redact,
                                                         load_state(previous), load_curation(curation))
     segments["pain_point_id"] = seg_ids
     timings["cluster"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
 
     # item columns chunk by chunk (an item never spans chunks): bounded copies of the segment table
-    bounds = [np.concatenate([[0], np.cumsum(c)]).astype(int) for c in counts]
     content = bool((~segments["is_closer"]).any())
-    items = pd.concat([_roll_up(items.iloc[bounds[0][i]:bounds[0][i + 1]],
-                                segments.iloc[bounds[1][i]:bounds[1][i + 1]], pain_points, models, cfg, content)
-                       for i in range(len(counts[0]))] or [_roll_up(items, segments, pain_points, models, cfg, content)],
-                      ignore_index=True)
+    items = pd.concat([_roll_up(items.iloc[item_at[i]:item_at[i + 1]], segments.iloc[seg_at[i]:seg_at[i + 1]],
+                                pain_points, models, cfg, content) for i in range(len(parts.chunks))]
+                      or [_roll_up(items, segments, pain_points, models, cfg, content)], ignore_index=True)
     segments["stage_group"] = segments["stage"].map(cfg.taxonomy.stage_group)
     journey = build_journey(items, segments, pain_points, cfg, rejected=len(rejected))
     if segment_by:
         journey["segment_view"] = segment_view(items, segments, cfg, segment_by)
     explorer = build_explorer(items, segments, cfg, filter_column=segment_by,
-                              text_of=lambda rows: _texts(parts, np.concatenate([[0], np.cumsum(seg_counts)]), rows))
+                              text_of=lambda rows: _texts(parts, seg_at, rows))
     if redact:
         _redact_quotes(models.quote_redactor, pain_points, journey, explorer)
     timings["journey"] = round(time.perf_counter() - t, 3)
 
     timings["total"] = round(time.perf_counter() - started, 3)
     run_info = _run_info(cfg, models, inputs, rejected, items, segments, clustering, timings)
-    rows = OutputRows(parts, items, segments, *counts)
+    rows = OutputRows(parts, items, segments, item_at, seg_at)
     if parts.in_memory:  # one chunk in memory: the full tables are at hand
         items, segments = next(rows.chunks())
     return JourneyResult(items, segments, pain_points, journey, rejected, run_info, explorer, rows=rows)
@@ -117,17 +115,21 @@ def _clusterer(models, prev_state) -> PainPointClusterer:
                               cache_tag=models.embedder.model_id)
 
 
-def _pain_points(parts, segments: pd.DataFrame, seg_counts: list[int], items: pd.DataFrame, models,
+def _offsets(counts: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(counts)]).astype(int)
+
+
+def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.DataFrame, models,
                  cluster_on: str, redact: bool, prev_state, curation):
     """Fit on a sample of the clustered rows, define the pain points there, then give every other clustered
     row its id chunk by chunk. Returns the pain point table, each segment's id and the clustering.
 
-    Only the sample's texts and embeddings are held; the other rows' are read chunk by chunk, twice."""
+    Only the sample's texts and embeddings are held. The others are read chunk by chunk (``bounds``: where
+    each chunk's segments start): once to hash and filter them, once for the sample, once to assign them."""
     from feedback2journey.pipeline import cluster_targets
 
     target = cluster_targets(segments, cluster_on)
     rows = np.flatnonzero(target)
-    bounds = np.concatenate([[0], np.cumsum(seg_counts)]).astype(int)
     # the clustered rows of chunk i are run-wide rows start[i] .. start[i + 1] - 1, in order
     start = np.concatenate([[0], np.cumsum([int(target[a:b].sum()) for a, b in zip(bounds[:-1], bounds[1:])])])
 
