@@ -87,7 +87,7 @@ def test_explicit_columns_win_and_missing_ones_are_named(tmp_path):
     ing = ingest_paths([tmp_path / "t.csv"], ColumnMapping(text=("c",)), Settings())
     assert ing.items["text"].tolist() == ["Parcel never came"]
     with pytest.raises(InputError, match="column\\(s\\) 'body' not found"):
-        ingest_paths([tmp_path / "t.csv"], ColumnMapping(text=("body",)), Settings())
+        ingest_paths([tmp_path / "t.csv"], ColumnMapping(text=("body",)), Settings(), redact=True)
 
 
 def test_mask_pii_skips_only_patterns_that_cannot_match():
@@ -104,3 +104,18 @@ def test_mask_pii_skips_only_patterns_that_cannot_match():
              "call +44 20 7946 0958", "I live at 221b Baker Street.", "Ünïcode digits ٤٥٦٧٨ ٩٠١٢٣٤٥", "@handle only",
              "order 12345678 arrived", "wWw.mixed.case"]
     assert [mask_pii(t) for t in texts] == [every_pattern(t) for t in texts]
+
+
+def test_repeated_texts_are_cleaned_and_masked_like_unique_ones():
+    # ingest works once per distinct text; repeats must come out exactly as if each were done alone
+    mail = "<p>Write to jo.doe@example.com about order 4411 2233 4455 6677</p>"
+    df = pd.DataFrame({"id": ["1", "2", "3", "4"], "body": [mail, "Late parcel", mail, "Late parcel"],
+                       "subject": ["Call +44 20 7946 0958", ["a", "list"], "Call +44 20 7946 0958", None]})
+    ing = ingest_frame(df, ColumnMapping(text=("body",)), Settings(), redact=True)
+    texts = ing.items["text"].tolist()
+    assert texts[0] == texts[2] and "[email]" in texts[0] and "[card]" in texts[0] and "<p>" not in texts[0]
+    assert "@" not in ing.items["body"][2] and ing.items["body"][2] == ing.items["body"][0]
+    alone = ingest_frame(df.iloc[[2]], ColumnMapping(text=("body",)), Settings(), redact=True).items
+    assert alone["text"][0] == texts[2] and alone["body"][0] == ing.items["body"][2]
+    ing = ingest_frame(df, ColumnMapping(text=("subject",)), Settings(), redact=True)
+    assert ing.items["subject"].tolist()[0] == "Call [phone]" and ing.items["subject"][1] == ["a", "list"]

@@ -119,13 +119,15 @@ def items_from_table(table: RawTable, source: str, cols: ColumnMapping, settings
     seen_ids = {} if seen_ids is None else seen_ids
     keep_idx, texts, truncated, item_ids = [], [], [], []
     n_truncated = 0
+    prepared: dict[str, str] = {}  # exports repeat texts (templates, "Order status?"): clean and mask each once
     for i in range(n):
         row = row_numbers[i]
         raw = raw_texts[i]
         item_id = ids[i] if ids[i] and ids[i].lower() != "nan" else f"{source}#{row}"
-        text = clean_text(raw) if raw else ""
-        if redact:
-            text = mask_pii(text)
+        text = prepared.get(raw)
+        if text is None:
+            text = clean_text(raw) if raw else ""
+            text = prepared[raw] = mask_pii(text) if redact else text
         reason = None
         if not raw.strip():
             reason = "empty text" if not raw else "whitespace-only text"
@@ -174,13 +176,27 @@ def items_from_table(table: RawTable, source: str, cols: ColumnMapping, settings
         "truncated": truncated,
     })
     if redact:  # the original text columns carry the same personal data
-        kept = kept.assign(**{c: kept[c].map(lambda v: mask_pii(v) if isinstance(v, str) else v) for c in cols.text})
+        kept = kept.assign(**{c: _masked(kept[c]) for c in cols.text})
     extras = kept.rename(columns={c: f"input_{c}" for c in kept.columns if c in _RESERVED})
     items = pd.concat([base, extras], axis=1)
     return items, pd.DataFrame(rejects, columns=REJECT_COLUMNS), warnings
 
 
 _RESERVED = set(ITEM_BASE_COLUMNS) | set(OUTPUT_COLUMNS)
+
+
+def _masked(values: pd.Series) -> pd.Series:
+    """``mask_pii`` over a column, once per distinct value (subjects and templates repeat)."""
+    done: dict[str, str] = {}
+
+    def one(v):
+        if not isinstance(v, str):  # numbers, None, lists from JSON: left as they are
+            return v
+        if v not in done:
+            done[v] = mask_pii(v)
+        return done[v]
+
+    return values.map(one)
 
 
 def _joined(frame: pd.DataFrame, columns) -> list[str]:
