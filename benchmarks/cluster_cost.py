@@ -16,6 +16,13 @@ the data is read from ``--data``, never copied into the repo). Figures per proce
 5. ``unchanged re-run``: the same input as 2: the clustering is read back (UMAP/BERTopic not imported).
 
 The machine is shared: run it when it is otherwise idle, or the wall times mostly measure the neighbours.
+
+``--sizes 4514 10003 50000``: instead, CPU seconds of one ``fit`` per size (user + system time of all the
+process's threads, ``resource.getrusage``: robust to a loaded machine), each in a fresh process with a warm
+numba cache (a first process fills it), no clustering cache, labels not re-ranked (``embed=None``: the
+clustering alone). Sizes up to 4,514 use bitext's first rows, up to 10,003 banking77's, larger ones
+banking77's rows repeated with small noise (as ``eval_clustering.py --scale``). ``compile_cpu_s`` = numba
+compilation inside the fit (what is left once the disk cache is warm).
 """
 from __future__ import annotations
 
@@ -69,6 +76,73 @@ def child(args) -> None:
                       "umap_imported": "umap" in sys.modules}), flush=True)
 
 
+def size_child(args) -> None:
+    """One fit of ``args.size`` rows: CPU seconds of the fit and of numba compilation in it."""
+    import resource
+
+    sys.path.insert(0, str(REPO / "src"))
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from numba.core import event as ev
+
+    compile_s, depth, starts = [0.0], [0], []
+
+    class Timer(ev.Listener):
+        def on_start(self, event):
+            depth[0] += 1
+            starts.append(time.process_time())
+
+        def on_end(self, event):
+            took = time.process_time() - starts.pop()
+            depth[0] -= 1
+            if depth[0] == 0:
+                compile_s[0] += took
+
+    ev.register("numba:compile", Timer())
+    import numpy as np
+    from eval_clustering import load_set
+
+    from feedback2journey.cluster import PainPointClusterer
+
+    n = args.size
+    texts, _, emb = load_set(args.data, "bitext" if n <= 4514 else "banking77")
+    if n > len(texts):
+        rng = np.random.default_rng(42)
+        idx = rng.integers(0, len(texts), size=n)
+        emb = emb[idx] + rng.normal(scale=0.02, size=(n, emb.shape[1])).astype(np.float32)
+        emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+        texts = [texts[i] for i in idx]
+    texts, emb = texts[:n], emb[:n]
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    c0, w0 = cpu(), time.perf_counter()
+    res = PainPointClusterer(seed=42).fit(texts, emb)
+    print(json.dumps({"rows": n, "fit_cpu_s": round(cpu() - c0, 1), "fit_wall_s": round(time.perf_counter() - w0, 1),
+                      "compile_cpu_s": round(compile_s[0], 1), "knn": res.params.get("knn"),
+                      "clusters": len(res.clusters), "min_cluster_size": res.params.get("min_cluster_size"),
+                      "unassigned": round(res.unassigned / n, 4), "load_1min": round(os.getloadavg()[0], 1)}), flush=True)
+
+
+def sizes(args) -> int:
+    with tempfile.TemporaryDirectory(prefix="f2j-cost-") as tmp:
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "F2J_CACHE_DIR": str(Path(tmp) / "f2j")}
+        env.pop("F2J_NUMBA_CACHE", None)
+        rows = []
+        for i, n in enumerate([min(args.sizes)] + list(args.sizes)):  # the first only warms the numba cache
+            out = subprocess.run([sys.executable, __file__, "--size-child", str(n), "--data", str(args.data)],
+                                 env=env, check=True, capture_output=True, text=True)
+            if i:
+                rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                print(json.dumps(rows[-1]), flush=True)
+    print(f"\n{'rows':>7} {'fit CPU s':>10} {'numba compile CPU s':>20} {'knn':>10} {'clusters':>9} {'load':>5}")
+    for r in rows:
+        print(f"{r['rows']:>7} {r['fit_cpu_s']:>10} {r['compile_cpu_s']:>20} {str(r['knn']):>10} {r['clusters']:>9} "
+              f"{r['load_1min']:>5}")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -77,7 +151,14 @@ def main(argv=None) -> int:
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--drop", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--cache-dir", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--sizes", type=int, nargs="+", help="CPU seconds of one fit per size instead (see above)")
+    ap.add_argument("--size-child", type=int, dest="size", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.size:
+        size_child(args)
+        return 0
+    if args.sizes:
+        return sizes(args)
     if args.child:
         child(args)
         return 0

@@ -26,6 +26,7 @@ name is ever given to BERTopic, so nothing is fetched from a hub.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from feedback2journey.cluster_cache import ClusteringCache, clustering_key, enable_numba_cache
+from feedback2journey.cluster_knn import exact_cosine_knn, knn_method
 from feedback2journey.cluster_label import (Cluster, cluster_terms, non_topical_words, rank_phrases,  # noqa: F401
                                             topical_mask)
 from feedback2journey.cluster_select import dbcv, min_samples_for, pick_min_cluster_size, score_grid, size_grid
@@ -170,7 +172,7 @@ class PainPointClusterer:
     def params_for(self, n: int) -> dict:
         """Parameters for a fit on ``n`` rows. ``min_cluster_size`` None = chosen from ``mcs_grid`` at fit time."""
         nn = int(np.clip(round(1.5 * np.log2(max(n, 2))), 10, 30))
-        return {"n_neighbors": nn, "n_components": 5, "umap_init": "spectral", "min_cluster_size": self.min_cluster_size or None,
+        return {"n_neighbors": nn, "n_components": 5, "umap_init": "spectral", "knn": knn_method(n), "min_cluster_size": self.min_cluster_size or None,
                 "mcs_grid": self.mcs_grid(n), "seed": self.seed, "outlier_threshold": self.outlier_threshold,
                 "merge_threshold": self.merge_threshold, "sample_size": self.sample_size,
                 "theme_similarity": self.theme_similarity, "max_themes": self.max_themes}
@@ -306,13 +308,21 @@ class PainPointClusterer:
         from umap import UMAP
 
         n = len(emb)
-        model = UMAP(n_neighbors=min(p["n_neighbors"], n - 1), n_components=p["n_components"], min_dist=0.0,
-                     metric="cosine", random_state=self.seed, low_memory=True, init=p.get("umap_init", "spectral"))
+        nn = min(p["n_neighbors"], n - 1)
+        knn = (None, None, None)
+        if p.get("knn") == "exact":  # up to EXACT_KNN_MAX rows: no pynndescent (nor its per-process compile)
+            indices, dists = exact_cosine_knn(emb, nn)
+            knn = (indices, dists, None)  # no search index: transform is never called
+        model = UMAP(n_neighbors=nn, n_components=p["n_components"], min_dist=0.0, metric="cosine",
+                     random_state=self.seed, low_memory=True, init=p.get("umap_init", "spectral"), precomputed_knn=knn,
+                     n_epochs=p.get("n_epochs"))
         # UMAP looks spectral_layout up in its module at call time: swap in the deterministic variant for
         # this call only (see stable_spectral_layout)
         original, umap_mod.spectral_layout = umap_mod.spectral_layout, stable_spectral_layout
         try:
-            return model.fit_transform(emb)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+                return model.fit_transform(emb)
         finally:
             umap_mod.spectral_layout = original
 

@@ -25,7 +25,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the stored layout changes
+FORMAT = 2  # bump when the stored layout or the algorithm changes (2: exact kNN for UMAP, cluster_knn)
 NUMBA_PACKAGES = ("umap", "pynndescent")
 VERSIONED = ("feedback2journey", "umap-learn", "pynndescent", "hdbscan", "bertopic", "numpy", "scipy",
              "scikit-learn", "numba")
@@ -82,7 +82,7 @@ def _source_digest() -> str:
     """The clustering code itself: an edited cluster.py never serves an old result."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("cluster.py", "cluster_label.py", "cluster_cache.py", "cluster_select.py"):
+    for name in ("cluster.py", "cluster_label.py", "cluster_cache.py", "cluster_select.py", "cluster_knn.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()
 
