@@ -89,3 +89,34 @@ def test_fit_uses_the_rule_and_reports_the_scores(monkeypatch):
     assert res.params["dbcv_grid"] == [round(x, 4) for x in 0.4 - 0.01 * np.arange(len(seen["grid"]))]
     assert res.params["min_cluster_size"] == pick_min_cluster_size(seen["grid"], res.params["dbcv_grid"])
     assert len(res.clusters) >= 2
+
+
+def _packed_groups(seed: int) -> np.ndarray:
+    """16 groups of 40 points packed into one dense region plus one small far-away group: excess of mass
+    takes the first split of the tree, one giant cluster of ~95% of the rows (checked below)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=0.5, size=(16, 5))
+    return np.concatenate([c + rng.normal(scale=0.2, size=(40, 5)) for c in centres]
+                          + [rng.normal(size=(15, 5)) * 0.2 + 12])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_no_cluster_holds_more_than_half_the_rows(seed):
+    from hdbscan import HDBSCAN
+
+    from feedback2journey.cluster_select import dbcv, hdbscan_model, min_samples_for
+
+    x = _packed_groups(seed)
+    plain = HDBSCAN(min_cluster_size=10, min_samples=min_samples_for(10)).fit(x).labels_
+    assert np.bincount(plain[plain >= 0]).max() > 0.9 * len(x)  # the failure the cap prevents
+    capped = hdbscan_model(10, len(x)).fit(x).labels_
+    sizes = np.bincount(capped[capped >= 0])
+    assert sizes.max() <= len(x) // 2 and len(sizes) >= 5
+    assert dbcv(hdbscan_model(10, len(x)).fit(x)) > -1
+
+
+def test_cap_is_off_when_it_would_forbid_every_cluster():
+    from feedback2journey.cluster_select import hdbscan_model
+
+    assert hdbscan_model(10, 1000).max_cluster_size == 500
+    assert hdbscan_model(30, 40).max_cluster_size == 0

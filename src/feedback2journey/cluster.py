@@ -37,7 +37,8 @@ from feedback2journey.cluster_cache import ClusteringCache, clustering_key, enab
 from feedback2journey.cluster_knn import exact_cosine_knn, knn_method
 from feedback2journey.cluster_label import (Cluster, cluster_terms, non_topical_words, rank_phrases,  # noqa: F401
                                             topical_mask)
-from feedback2journey.cluster_select import dbcv, min_samples_for, pick_min_cluster_size, score_grid, size_grid
+from feedback2journey.cluster_select import dbcv, pick_min_cluster_size, score_grid, size_grid
+from feedback2journey.cluster_select import hdbscan_model as make_hdbscan
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +277,6 @@ class PainPointClusterer:
     def _fit_sample(self, texts: list[str], emb: np.ndarray, p: dict) -> tuple[np.ndarray, int, float]:
         from bertopic import BERTopic
         from bertopic.dimensionality import BaseDimensionalityReduction
-        from hdbscan import HDBSCAN
-
         reduced = self._reduce(emb, p)
         # The minimum cluster size by density-based cluster validity (DBCV, HDBSCAN's relative_validity_): unlike
         # silhouette it does not reward shattering a theme into many tight fragments. Near-ties are resolved
@@ -285,8 +284,7 @@ class PainPointClusterer:
         scores = score_grid(reduced, p["mcs_grid"])
         mcs = pick_min_cluster_size(p["mcs_grid"], scores)
         p["dbcv_grid"] = [round(x, 4) for x in scores]
-        hdbscan_model = HDBSCAN(min_cluster_size=mcs, min_samples=min_samples_for(mcs), metric="euclidean",
-                                cluster_selection_method="eom", gen_min_span_tree=True)
+        hdbscan_model = make_hdbscan(mcs, len(reduced))  # at most half the rows per cluster
         # BERTopic runs the chosen HDBSCAN on the already-reduced vectors (reduction done once, above).
         from feedback2journey.cluster_label import _vectorizer
 
