@@ -80,6 +80,8 @@ def test_score_columns_and_types(rules_only):
 def test_label_thresholds():
     s = SentimentScorer(-0.2, 0.3, head=False)
     assert (s.label(-0.2), s.label(0.0), s.label(0.29), s.label(0.3)) == ("negative", "neutral", "neutral", "positive")
+    values = [-1.0, -0.2, -0.19999, 0.0, float("nan"), 0.29, 0.3, 1.0]
+    assert s.labels(values).tolist() == [s.label(v) for v in values]  # the vectorised form agrees, NaN included
 
 
 @pytest.mark.parametrize("expected,texts", [("negative", NEGATIVE), ("positive", POSITIVE)])
