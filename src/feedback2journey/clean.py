@@ -55,22 +55,35 @@ def strip_html(text: str) -> str:
     return html.unescape(text)
 
 
+# A literal that each pattern cannot match without (casefolded, as re.I compares): most texts have none of
+# them, and ingest runs once per row of a million-row export, so the regexes run only where they can match.
+_REPLY_NEEDS = ("wrote:", "wrote:", "original message", "from:", "_____")
+
+
 def strip_quoted_reply(text: str) -> str:
+    folded = text.casefold()
     cut = len(text)
-    for pattern in _REPLY_HEADERS:
+    for pattern, needed in zip(_REPLY_HEADERS, _REPLY_NEEDS):
+        if needed not in folded:
+            continue
         m = pattern.search(text)
         if m and m.start() > 0:  # a text that is only a quote keeps its quote: nothing else to analyze
             cut = min(cut, m.start())
     text = text[:cut]
+    if ">" not in text:
+        return text
     stripped = _QUOTED_LINE.sub("", text)
     return stripped if stripped.strip() else text
 
 
 def strip_signature(text: str) -> str:
-    m = _SIG_DASHES.search(text)
-    if m and m.start() > 0:
-        text = text[: m.start()]
-    text = _DEVICE_SIG.sub("", text)
+    if "--" in text:
+        m = _SIG_DASHES.search(text)
+        if m and m.start() > 0:
+            text = text[: m.start()]
+    folded = text.casefold()
+    if "sent from" in folded or "get outlook" in folded:
+        text = _DEVICE_SIG.sub("", text)
     # A valediction followed by at most three short name/contact lines at the very end.
     lines = text.rstrip().split("\n")
     for i in range(max(0, len(lines) - 4), len(lines)):
