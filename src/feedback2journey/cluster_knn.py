@@ -2,9 +2,10 @@
 
 UMAP finds neighbours with pynndescent's ``nn_descent`` on data of 4,096 rows or more. Its numba code takes
 the distance function as an argument and cannot be cached on disk (``cluster_cache``), so every process
-compiled it again: ~10 s of CPU before any work. For the fit sizes the pipeline uses (at most
-``sample_size`` = 50,000 rows) the exact neighbours are cheap instead: a blocked float32 matrix product
-of the L2-normalised vectors, a partial sort per row, and UMAP gets them as ``precomputed_knn``.
+compiled it again: ~8-10 s of CPU before any work. Up to ``EXACT_KNN_MAX`` rows the exact neighbours are
+cheaper: a blocked float32 matrix product of the L2-normalised vectors, a partial sort per row, and UMAP
+gets them as ``precomputed_knn``. The product grows with n²: ~1.7 CPU s at 10,000 rows, ~25 s at 50,000,
+where pynndescent (compile included) is cheaper again, so larger fits (the default sample is 50,000) keep it.
 
 **Determinism.** A float32 BLAS product is not bitwise reproducible across processes (OpenBLAS picks
 kernels by memory alignment), so near-tied neighbours could swap between two runs. The float32 product only
@@ -77,7 +78,7 @@ def _kth_floor(sims: np.ndarray, m: int, groups: int = 16) -> np.ndarray:
     return np.partition(maxima, maxima.shape[1] - m, axis=1)[:, maxima.shape[1] - m]
 
 
-EXACT_KNN_MAX = 50_000  # fits up to this many rows use exact_cosine_knn (chosen by measurement, see docs)
+EXACT_KNN_MAX = 30_000  # fits up to this many rows use exact_cosine_knn (cost crossover ~35k, see docs)
 
 
 def knn_method(n: int) -> str:
