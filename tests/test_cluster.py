@@ -120,3 +120,18 @@ def test_a_pain_point_merged_into_a_neighbour_by_more_data_gets_its_rows_back():
     assert set(ids.values()) == {"PP01", "PP02"}
     per_row = [ids[t] for t in merged.assignments]
     assert per_row == ["PP01"] * 30 + ["PP02"] * 20 and merged.params["split_back"] == 1
+
+
+def test_repeated_rows_are_laid_out_once_and_share_their_point():
+    # templates and stock phrases repeat thousands of times in ticket exports: UMAP lays each distinct
+    # vector out once (repeats made its spectral step crawl), and repeats take that same point
+    rng = np.random.default_rng(0)
+    base = np.vstack([c + 0.05 * rng.normal(size=(60, 16)) for c in rng.normal(size=(4, 16))]).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    clusterer = PainPointClusterer(seed=3)
+    p = clusterer.params_for(len(base))
+    alone = clusterer._reduce(base, dict(p))
+    with_repeats = clusterer._reduce(np.vstack([base, base[:40], base[:40]]), dict(p))
+    np.testing.assert_array_equal(with_repeats[:len(base)], alone)  # repeats move nobody's point
+    np.testing.assert_array_equal(with_repeats[len(base):len(base) + 40], alone[:40])
+    np.testing.assert_array_equal(with_repeats[len(base) + 40:], alone[:40])

@@ -305,6 +305,16 @@ class PainPointClusterer:
         import umap.umap_ as umap_mod
         from umap import UMAP
 
+        # Identical vectors (the same sentence repeated: templates, "Where is my order?") are laid out once
+        # and share that point: duplicates make UMAP's graph ill-conditioned (ARPACK then iterates for minutes)
+        # and say nothing new about the layout. HDBSCAN still sees every row, so repeats still add density.
+        _, first, inverse = np.unique(emb, axis=0, return_index=True, return_inverse=True)
+        if len(first) < len(emb) and len(first) > p["n_neighbors"] + 1:
+            order = np.argsort(first, kind="stable")  # distinct rows in their first-occurrence order
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            distinct = {**p, "knn": knn_method(len(first))}  # exact kNN may now pay off
+            return self._reduce(emb[first[order]], distinct)[rank[inverse.reshape(-1)]]
         n = len(emb)
         nn = min(p["n_neighbors"], n - 1)
         knn = (None, None, None)
