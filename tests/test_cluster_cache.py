@@ -108,6 +108,18 @@ def test_the_key_covers_the_embeddings_dtype_order_and_versions(monkeypatch):
     assert clustering_key(texts, emb, {"seed": 1}) != k
 
 
+def test_the_key_names_the_code_loaded_not_the_files_on_disk_now(monkeypatch):
+    # a clustering file edited (or a package upgraded) during a run must not key the fit of the old code
+    import feedback2journey.cluster_cache as cc
+
+    texts, emb = _data(5)
+    k = clustering_key(texts, emb, {"seed": 1})
+    monkeypatch.setattr(cc, "_source_digest", lambda: "edited since")
+    assert clustering_key(texts, emb, {"seed": 1}) == k
+    monkeypatch.setattr(cc, "SOURCE_DIGEST", "other code")
+    assert clustering_key(texts, emb, {"seed": 1}) != k
+
+
 def test_an_embed_function_without_a_tag_turns_the_cache_off(tmp_path, fake, caplog):
     texts, emb = _data()
     with caplog.at_level(logging.WARNING):

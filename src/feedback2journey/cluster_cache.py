@@ -87,6 +87,10 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 
+# Read once, when the clustering code is loaded: a file edited during a run must not name the code that ran.
+SOURCE_DIGEST = _source_digest()
+
+
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
@@ -99,7 +103,7 @@ def clustering_key(texts: list[str], embeddings: np.ndarray, params: dict) -> st
     the texts, ``params`` (JSON, sorted keys) and the versions of the code and libraries."""
     emb = np.ascontiguousarray(embeddings, dtype=np.float32)
     h = hashlib.sha256()
-    head = {"format": FORMAT, "shape": list(emb.shape), "params": params, "source": _source_digest(),
+    head = {"format": FORMAT, "shape": list(emb.shape), "params": params, "source": SOURCE_DIGEST,
             "versions": {d: _version(d) for d in VERSIONED}}
     h.update(json.dumps(head, sort_keys=True, default=str).encode())
     h.update(emb.tobytes())
