@@ -38,26 +38,33 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def child(args) -> None:
-    sys.path.insert(0, str(REPO / "src"))
-    sys.path.insert(0, str(REPO / "benchmarks"))
+def compile_timer(clock) -> tuple[list[float], list[int]]:
+    """Sum numba's top-level compilations (nested ones run inside them) on ``clock`` from now on. Returns
+    ([seconds], [number of compilations, nested included]), filled in as the process runs."""
     from numba.core import event as ev
 
     compile_s, depth, starts, count = [0.0], [0], [], [0]
 
-    class Timer(ev.Listener):  # top-level numba compilations (nested ones are inside them)
+    class Timer(ev.Listener):
         def on_start(self, event):
             depth[0] += 1
-            starts.append(time.perf_counter())
+            starts.append(clock())
 
         def on_end(self, event):
-            took = time.perf_counter() - starts.pop()
+            took = clock() - starts.pop()
             depth[0] -= 1
             count[0] += 1
             if depth[0] == 0:
                 compile_s[0] += took
 
     ev.register("numba:compile", Timer())
+    return compile_s, count
+
+
+def child(args) -> None:
+    sys.path.insert(0, str(REPO / "src"))
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    compile_s, count = compile_timer(time.perf_counter)
     from eval_clustering import load_set
 
     from feedback2journey.cluster import PainPointClusterer
@@ -82,22 +89,7 @@ def size_child(args) -> None:
 
     sys.path.insert(0, str(REPO / "src"))
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from numba.core import event as ev
-
-    compile_s, depth, starts = [0.0], [0], []
-
-    class Timer(ev.Listener):
-        def on_start(self, event):
-            depth[0] += 1
-            starts.append(time.process_time())
-
-        def on_end(self, event):
-            took = time.process_time() - starts.pop()
-            depth[0] -= 1
-            if depth[0] == 0:
-                compile_s[0] += took
-
-    ev.register("numba:compile", Timer())
+    compile_s, _ = compile_timer(time.process_time)
     import numpy as np
     from eval_clustering import load_set
 
