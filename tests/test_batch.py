@@ -196,6 +196,23 @@ def test_worker_processes_give_the_in_process_outputs(tmp_path, config):
     _assert_same_outputs(tmp_path / "one", tmp_path / "two")
 
 
+def test_workers_keep_torch_out_unless_the_encoder_runs_on_it(config):
+    """Fast and ONNX workers never run torch; importing it (via spaCy's thinc) cost ~180 MB per worker."""
+    from feedback2journey.batch import ModelSpec, _PoolRunner
+
+    assert ModelSpec(config).needs_torch() and ModelSpec(config, embedder={"device": "cuda"}).needs_torch()
+    assert not ModelSpec(config, embedder={"backend": "onnx"}).needs_torch()
+    fast = ModelSpec(config, embedder={"speed": "fast"})
+    assert not fast.needs_torch()
+    fast.build()  # as run_batch does before starting workers: the static model exists when they load it
+    runner = _PoolRunner(fast, BatchOptions(threads=1), jobs=1)
+    try:
+        probe = "(lambda m: (m.get('torch', 0) is None, 'spacy' in m, 'thinc' in m))(__import__('sys').modules)"
+        assert runner.pool.submit(eval, probe).result(timeout=300) == (True, True, True)
+    finally:
+        runner.close()
+
+
 def test_fast_mode_runs_end_to_end_with_its_own_model_ids(tmp_path, config):
     data = _tickets(tmp_path, 120)
     result, paths = run_batch([data], config, tmp_path / "fast", embedder={"speed": "fast"},

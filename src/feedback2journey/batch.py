@@ -61,6 +61,13 @@ class ModelSpec:
         return hashlib.sha1(json.dumps([self.config.hash(), self.model, self.embedder], sort_keys=True,
                                        default=str).encode()).hexdigest()
 
+    def needs_torch(self) -> bool:
+        """Only MiniLM on torch (or a GPU) needs torch to run; the static and ONNX encoders are built by the
+        client before workers start and run on numpy / ONNX Runtime."""
+        e = self.embedder
+        return (e.get("backend") or ("static" if e.get("speed") == "fast" else "torch")) == "torch" \
+            or e.get("device", "cpu") != "cpu"
+
     def build(self):
         from feedback2journey.embed import Embedder
         from feedback2journey.pipeline import Models
@@ -264,7 +271,12 @@ def auto_jobs() -> int:
 
 def _start_worker(spec: ModelSpec, threads: int) -> None:
     import gc
+    import sys
 
+    if not spec.needs_torch() and "torch" not in sys.modules:
+        # spaCy's thinc imports torch when it is installed (~180 MB per worker) though nothing here runs on it:
+        # a None entry makes that import fail, and thinc falls back to numpy as it does without torch
+        sys.modules["torch"] = None
     _set_threads(threads)
     _WORKER_MODELS[spec.key()] = spec.build()  # loaded once, before the first chunk arrives
     gc.collect()
@@ -367,6 +379,10 @@ def _torch_threads() -> int:
 
 
 def _set_threads(n: int) -> None:
-    import torch
+    """``n`` threads for torch, unless this process keeps torch out (see ``_start_worker``)."""
+    import sys
 
-    torch.set_num_threads(n)
+    if sys.modules.get("torch", False) is not None:
+        import torch
+
+        torch.set_num_threads(n)
