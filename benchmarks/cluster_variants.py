@@ -10,6 +10,10 @@ A variant patches one thing for the run (in this process only):
 * ``msmcs``: ``min_samples`` = the minimum cluster size (HDBSCAN's default).
 * ``nocap``: no ``max_cluster_size`` (base: half the rows, ``cluster_select.MAX_CLUSTER_SHARE``).
 * ``epN``: UMAP ``n_epochs`` = N at every size (base: UMAP's default, 500 up to 10,000 rows, 200 above).
+* ``noslots``: no slot masking (base: slot fillers masked and re-encoded, ``slots.py``, as the pipeline does
+  with its ``embed`` function; every variant gets MiniLM as ``embed``).
+* ``noexpand``: slot values only from capitalised candidates (base also masks lowercase words that fill
+  the same frames, ``slots.find_slots(expand=True)``).
 """
 from __future__ import annotations
 
@@ -19,13 +23,14 @@ import re
 import sys
 import time
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from eval_clustering import MISC, SETS, check_data, load_set, nmi  # noqa: E402
+from eval_clustering import MISC, SETS, check_data, encoder, load_set, nmi  # noqa: E402
 
 import feedback2journey.cluster as cluster  # noqa: E402
 import feedback2journey.cluster_select as select  # noqa: E402
@@ -33,7 +38,7 @@ import feedback2journey.cluster_select as select  # noqa: E402
 
 @contextmanager
 def variant(name: str):
-    saved = (select.MAX_CLUSTER_SHARE, select.min_samples_for, cluster.PainPointClusterer.params_for)
+    saved = (select.MAX_CLUSTER_SHARE, select.min_samples_for, cluster.PainPointClusterer.params_for, cluster.find_slots)
     try:
         if m := re.fullmatch(r"ms(\d+|mcs)", name):
             f = (lambda mcs: int(mcs)) if m.group(1) == "mcs" else (lambda mcs, k=int(m.group(1)): min(k, mcs))
@@ -43,11 +48,13 @@ def variant(name: str):
         elif m := re.fullmatch(r"ep(\d+)", name):
             base = saved[2]
             cluster.PainPointClusterer.params_for = lambda self, n: {**base(self, n), "n_epochs": int(m.group(1))}
-        elif name != "base":
+        elif name == "noexpand":
+            cluster.find_slots = partial(saved[3], expand=False)
+        elif name != "base" and name != "noslots":
             raise SystemExit(f"unknown variant {name}")
         yield
     finally:
-        select.MAX_CLUSTER_SHARE, select.min_samples_for, cluster.PainPointClusterer.params_for = saved
+        select.MAX_CLUSTER_SHARE, select.min_samples_for, cluster.PainPointClusterer.params_for, cluster.find_slots = saved
 
 
 def main(argv=None) -> int:
@@ -66,11 +73,12 @@ def main(argv=None) -> int:
             for seed in args.seeds:
                 with variant(v):
                     t0 = time.process_time()
-                    res = cluster.PainPointClusterer(seed=seed).fit(texts, emb)
+                    res = cluster.PainPointClusterer(seed=seed, embed=encoder(), mask_slots=v != "noslots").fit(texts, emb)
                 a = res.assignments
                 r = {"set": name, "variant": v, "seed": seed, "clusters": len(res.clusters),
                      "mcs": res.params.get("min_cluster_size"), "nmi": round(nmi(labels, a), 4),
-                     "unassigned": round(float((a < 0).mean()), 4), "cpu_s": round(time.process_time() - t0, 1)}
+                     "unassigned": round(float((a < 0).mean()), 4), "cpu_s": round(time.process_time() - t0, 1),
+                     "slot_rows": res.params.get("slot_rows", 0)}
                 if name == "semeval":
                     keep = labels != MISC
                     r["nmi_no_misc"] = round(nmi(labels[keep], a[keep]), 4)

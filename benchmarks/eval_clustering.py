@@ -109,10 +109,20 @@ def nmi(labels: np.ndarray, assign: np.ndarray) -> float:
     return float(normalized_mutual_info_score(labels, assign))
 
 
-def evaluate(name: str, texts, labels, emb, seed: int, stability: bool) -> dict:
-    from feedback2journey.embed import Embedder
+_ENCODE = []
 
-    clusterer = PainPointClusterer(seed=seed, embed=Embedder().encode)  # as the pipeline: labels re-ranked
+
+def encoder():
+    """One loaded MiniLM for the process: the pipeline's ``embed`` (labels re-ranked, slot-masked texts encoded)."""
+    if not _ENCODE:
+        from feedback2journey.embed import Embedder
+
+        _ENCODE.append(Embedder().encode)
+    return _ENCODE[0]
+
+
+def evaluate(name: str, texts, labels, emb, seed: int, stability: bool) -> dict:
+    clusterer = PainPointClusterer(seed=seed, embed=encoder())  # as the pipeline: labels re-ranked, slots masked
     t0 = time.perf_counter()
     res = clusterer.fit(texts, emb)
     fit_s = time.perf_counter() - t0
@@ -121,6 +131,7 @@ def evaluate(name: str, texts, labels, emb, seed: int, stability: bool) -> dict:
     out = {"set": name, "rows": len(texts), "labels": int(len(set(labels))), "clusters": len(res.clusters),
            "nmi": round(nmi(labels, a), 4), "nmi_assigned": round(nmi(labels[ok], a[ok]), 4),
            "unassigned": round(float((~ok).mean()), 4), "fit_s": round(fit_s, 1),
+           "slot_values": len(res.params.get("slots") or {}), "slot_rows": res.params.get("slot_rows", 0),
            **({"nmi_no_misc": round(nmi(labels[labels != MISC], a[labels != MISC]), 4)} if name == "semeval" else {}),
            "params": {k: v for k, v in res.params.items() if not isinstance(v, (list, dict))}}
     again = clusterer.fit(texts, emb)
@@ -178,7 +189,7 @@ def drop_check(name: str, texts, labels, emb, seed: int) -> list[dict]:
     out = []
     for variant, rows in drop_rows(len(texts)).items():
         t0 = time.perf_counter()
-        res = PainPointClusterer(seed=seed).fit([texts[i] for i in rows], emb[rows])
+        res = PainPointClusterer(seed=seed, embed=encoder()).fit([texts[i] for i in rows], emb[rows])
         a = res.assignments
         out.append({"set": name, "variant": variant, "rows": len(rows),
                     "min_cluster_size": res.params.get("min_cluster_size"),
@@ -218,7 +229,7 @@ def main(argv=None) -> int:
     check_data(args.data, [args.child[0]] if args.child else args.sets)
     if args.child:  # the fresh process of the cross-process check: fit as evaluate() does, save assignments
         texts, _, emb = load_set(args.data, args.child[0])
-        np.save(args.child[1], PainPointClusterer(seed=args.seed).fit(texts, emb).assignments)
+        np.save(args.child[1], PainPointClusterer(seed=args.seed, embed=encoder()).fit(texts, emb).assignments)
         return 0
     results = []
     if args.drops:

@@ -4,6 +4,9 @@ Sub-models are explicit (UMAP, HDBSCAN, CountVectorizer, c-TF-IDF) and seeded, a
 name is ever given to BERTopic, so nothing is fetched from a hub.
 
 * **Topical content only** (``cluster_label.topical_mask``): "Awful." is never clustered.
+* **Entity-insensitive vectors** (``slots``): with an ``embed`` function, interchangeable slot fillers found in
+  the fitted texts ("create a Platinum/Gold/Pro account") are masked and those texts re-encoded for the
+  clustering (fit and ``assign``); quotes and labels keep the original text.
 * **Parameters scale with the data.** UMAP neighbours grow with log(n); the HDBSCAN minimum cluster size
   is chosen from a grid (0.4%-1.2% of the rows, at least 10, at most 500) by density-based cluster
   validity (DBCV), near-ties resolved by a stable rule (``cluster_select``: small data changes must not
@@ -35,10 +38,12 @@ import numpy as np
 
 from feedback2journey.cluster_cache import ClusteringCache, clustering_key, enable_numba_cache
 from feedback2journey.cluster_knn import exact_cosine_knn, knn_method
+from feedback2journey.cluster_layout import SMALL_COMPONENT, stable_spectral_layout
 from feedback2journey.cluster_label import (Cluster, cluster_terms, non_topical_words, rank_phrases,  # noqa: F401
                                             topical_mask)
 from feedback2journey.cluster_select import dbcv, pick_min_cluster_size, score_grid, size_grid
 from feedback2journey.cluster_select import hdbscan_model as make_hdbscan
+from feedback2journey.slots import SlotMasker, find_slots, masked_vectors
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +61,38 @@ class Clustering:
     centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     threshold: float = 0.45
     themes: dict[int, str] = field(default_factory=dict)
+    encode: Callable[[list[str]], np.ndarray] | None = None  # re-encodes masked texts (params["slots"])
+    slot_vectors: tuple = ()  # (rows, vectors): the fit input's rows whose clustering vector was masked
+    _masker: SlotMasker | None = field(default=None, repr=False, compare=False)
+
+    def vectors(self, embeddings: np.ndarray) -> np.ndarray:
+        """The fit input's embeddings as clustered (``slot_vectors`` in place); others are returned as given."""
+        if not self.slot_vectors or len(embeddings) != len(self.assignments):
+            return embeddings
+        out = np.array(embeddings, dtype=np.float32, copy=True)
+        out[self.slot_vectors[0]] = self.slot_vectors[1]
+        return out
 
     @property
     def unassigned(self) -> int:
         return int((self.assignments < 0).sum())
 
-    def assign(self, embeddings: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+    def masked(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
+        """The clustering's vectors of these rows: rows naming a slot value of the fit re-encoded with it
+        masked, as in the fit (``slots.py``; needs ``encode``), the others as given."""
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        if not self.params.get("slots") or self.encode is None:
+            return embeddings
+        if self._masker is None:
+            self._masker = SlotMasker(self.params["slots"])
+        return masked_vectors(texts, embeddings, self._masker, self.encode)[0]
+
+    def assign(self, embeddings: np.ndarray, texts: list[str] | None = None, masked: bool = False) -> np.ndarray:
         """Cluster number of each row (-1 below the threshold), by nearest fitted centroid. Row by row, so
-        any chunking gives the same labels as one call. With ``texts``, non-topical rows get -1 (as in fit)."""
+        any chunking gives the same labels as one call. With ``texts``, non-topical rows get -1 (as in fit) and
+        the rows are masked as in fit (``masked``: ``embeddings`` already come from ``masked``)."""
+        if texts is not None and not masked:
+            embeddings = self.masked(embeddings, texts)
         best, _ = nearest_centroid(np.asarray(embeddings, dtype=np.float32), self.centroids, self.threshold)
         if texts is not None:
             best[~topical_mask(texts)] = -1
@@ -108,54 +137,14 @@ def _groups(cents: np.ndarray, similarity: float, at_most: int = 0) -> np.ndarra
     return groups
 
 
-SMALL_COMPONENT = 100
-
-
-def stable_spectral_layout(data, graph, dim, random_state, metric="euclidean", metric_kwds=None, **kw):
-    """UMAP's spectral initialisation, except that connected components of the kNN graph with fewer than
-    ``SMALL_COMPONENT`` rows are placed at seeded random positions around their spot instead of by ARPACK.
-
-    Why: duplicate sentences form small components whose Laplacian has repeated eigenvalues; ARPACK's
-    eigenvectors for them depend on floating-point rounding that differs between processes (OpenBLAS
-    kernels vary with memory alignment), so the same input and seed gave different clusters in another
-    process. Large components are well conditioned and laid out exactly as UMAP does."""
-    import scipy.sparse
-    from sklearn.metrics import pairwise_distances
-    from umap import spectral
-
-    metric_kwds = metric_kwds or {}
-    n_comp, comp = scipy.sparse.csgraph.connected_components(graph)
-    sizes = np.bincount(comp)
-    if n_comp == 1 or sizes.min() >= SMALL_COMPONENT:
-        return spectral.spectral_layout(data, graph, dim, random_state, metric=metric, metric_kwds=metric_kwds, **kw)
-    if n_comp > 2 * dim:  # as umap.spectral.multi_component_layout
-        meta = spectral.component_layout(data, n_comp, comp, dim, random_state, metric=metric, metric_kwds=metric_kwds)
-    else:
-        k = int(np.ceil(n_comp / 2.0))
-        base = np.hstack([np.eye(k), np.zeros((k, dim - k))])
-        meta = np.vstack([base, -base])[:n_comp]
-    result = np.empty((graph.shape[0], dim), dtype=np.float32)
-    csr = graph.tocsr()
-    for c in range(n_comp):
-        rows = comp == c
-        dist = pairwise_distances([meta[c]], meta)
-        half = dist[dist > 0.0].min() / 2.0
-        if sizes[c] < max(SMALL_COMPONENT, 2 * dim + 2):
-            result[rows] = random_state.uniform(low=-half, high=half, size=(int(sizes[c]), dim)) + meta[c]
-            continue
-        sub = csr[rows][:, rows].tocoo()
-        emb = spectral._spectral_layout(None, sub, dim, random_state, metric=metric, metric_kwds=metric_kwds)
-        result[rows] = emb * (half / np.max(np.abs(emb))) + meta[c]
-    return result
-
-
 class PainPointClusterer:
     def __init__(self, min_cluster_size: int = 0, seed: int = 42, min_segments: int = 30,
                  outlier_threshold: float = 0.45, n_keywords: int = 8, sample_size: int = 50_000,
                  merge_threshold: float = 0.9, embed: Callable[[list[str]], np.ndarray] | None = None,
                  previous_params: dict | None = None, theme_similarity: float = 0.5, max_themes: int = 30,
-                 cache_dir: str | Path | None = None, cache_tag: str | None = None):
+                 cache_dir: str | Path | None = None, cache_tag: str | None = None, mask_slots: bool = True):
         self.min_cluster_size = min_cluster_size
+        self.mask_slots = mask_slots  # with embed: cluster on vectors of texts with slot fillers masked (slots.py)
         self.seed = seed
         self.min_segments = min_segments
         self.outlier_threshold = outlier_threshold
@@ -201,8 +190,13 @@ class PainPointClusterer:
             hit = cache.get(key, len(texts))
             if hit is not None:
                 hit.params["cache"] = "hit"
+                hit.encode = self.embed
+                if hit.params.get("slots"):  # not stored: encoded again (the embedding cache has them)
+                    vecs, rows = masked_vectors(texts, embeddings, SlotMasker(hit.params["slots"]), self.embed)
+                    hit.slot_vectors = (rows, vecs[rows])
                 return hit
         result = self._fit(texts, embeddings)
+        result.encode = self.embed
         if cache is not None:
             if "min_cluster_size" in result.params:  # a fit ran (not the trivial too-few-rows skip)
                 cache.put(key, result)
@@ -231,7 +225,7 @@ class PainPointClusterer:
                 # of the previous run's params, fit reads only these two (see mcs_grid)
                 "previous": [self.previous_params.get("min_cluster_size"), self.previous_params.get("fitted_on")],
                 "embed": self._embed_tag(),
-                "small_component": SMALL_COMPONENT}
+                "small_component": SMALL_COMPONENT, "mask_slots": self.mask_slots}
 
     def _fit(self, texts: list[str], embeddings: np.ndarray) -> Clustering:
         n = len(texts)
@@ -245,6 +239,12 @@ class PainPointClusterer:
             return Clustering(empty, {}, {**base, "skipped": f"fewer than {self.min_segments} segments"})
         fit_rows = self.fit_rows(topical)
         p = {**base, **self.params_for(len(fit_rows)), "fitted_on": int(len(fit_rows))}
+        slot_vectors = ()
+        if self.mask_slots and self.embed is not None:  # slot fillers found in the fitted texts, masked everywhere
+            masker = find_slots([texts[i] for i in fit_rows])
+            embeddings, masked = masked_vectors(texts, embeddings, masker, self.embed)
+            p.update(slots=masker.surfaces, slot_rows=int(len(masked)))
+            slot_vectors = (masked, embeddings[masked])
         try:
             labels, mcs, dbcv = self._fit_sample([texts[i] for i in fit_rows], embeddings[fit_rows], p)
         except (ValueError, TypeError) as exc:  # e.g. too few distinct documents for UMAP
@@ -264,7 +264,7 @@ class PainPointClusterer:
         order = self._order(labels)
         cents = cents[[ids.index(t) for t in order]]
         remap = {t: i for i, t in enumerate(order)}
-        result = Clustering(empty.copy(), {}, p, cents, self.outlier_threshold)
+        result = Clustering(empty.copy(), {}, p, cents, self.outlier_threshold, slot_vectors=slot_vectors)
         result.assignments[fit_rows] = [remap.get(t, -1) for t in labels.tolist()]
         rest = np.setdiff1d(cand, fit_rows, assume_unique=True)
         result.assignments[rest] = result.assign(embeddings[rest])

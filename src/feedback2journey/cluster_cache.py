@@ -82,7 +82,8 @@ def _source_digest() -> str:
     """The clustering code itself: an edited cluster.py never serves an old result."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("cluster.py", "cluster_label.py", "cluster_cache.py", "cluster_select.py", "cluster_knn.py"):
+    for name in ("cluster.py", "cluster_label.py", "cluster_cache.py", "cluster_select.py", "cluster_knn.py",
+                 "cluster_layout.py", "slots.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()
 

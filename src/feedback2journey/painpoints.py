@@ -99,10 +99,12 @@ class PainPointModel:
         gives the same ids. ``texts``: the segments' text (curation keywords); ``analysis``: as clustered."""
         if not len(texts):
             return np.zeros(0, dtype=object)
-        topics = self.clustering.assign(embeddings, analysis) if self.clustering.clusters else \
+        # the clustering's vectors: rows naming a slot value of the fit are re-encoded masked (slots.py)
+        embeddings = self.clustering.masked(embeddings, analysis)
+        topics = self.clustering.assign(embeddings, analysis, masked=True) if self.clustering.clusters else \
             np.full(len(texts), -1)
         if getattr(self.clustering, "reroutes", None):
-            topics = reroute(topics, np.asarray(embeddings, dtype=np.float32), self.previous, self.clustering.reroutes)
+            topics = reroute(topics, embeddings, self.previous, self.clustering.reroutes)
         ids = np.array([self.mapping.get(t) if t >= 0 else None for t in topics.tolist()], dtype=object)
         ids, notes = apply_curation(ids, texts, embeddings, self.curation, self.state, self.previous,
                                     present=self.present)
@@ -139,11 +141,12 @@ def define_pain_points(texts: list[str], clustering: Clustering, embeddings: np.
     """
     curation = curation or Curation()
     embeddings = np.asarray(embeddings, dtype=np.float32)
+    vectors = clustering.vectors(embeddings)  # as clustered: slot fillers masked; compared with centroids
     mapping, state = assign_ids(clustering, previous, pinned=curation.pin,
-                                embeddings=embeddings if previous is not None and len(texts) else None)
+                                embeddings=vectors if previous is not None and len(texts) else None)
     row_ids = np.array([mapping.get(t) if t >= 0 else None for t in clustering.assignments.tolist()], dtype=object)
     present = set(x for x in row_ids if x is not None)
-    row_ids, notes = apply_curation(row_ids, texts, embeddings, curation, state, previous)
+    row_ids, notes = apply_curation(row_ids, texts, vectors, curation, state, previous)
     model = PainPointModel(clustering, mapping, state, curation, previous, present, notes)
     auto = model.auto  # id -> Cluster of its largest raw cluster (labels, keywords)
     for t in sorted(clustering.clusters, key=lambda t: -clustering.clusters[t].size):
