@@ -245,16 +245,45 @@ def test_a_rerun_reuses_every_unchanged_chunk_and_only_redoes_changed_ones(tmp_p
     first, _ = run_batch([data], config, tmp_path / "first", embedder=emb, options=BatchOptions(chunk_rows=40))
     assert first.run_info["batch"]["chunk_cache"]["misses"] == 3
     again, _ = run_batch([data], config, tmp_path / "again", embedder=emb, options=BatchOptions(chunk_rows=40))
+    assert first.run_info["batch"]["chunk_cache"]["replayed"] == 0
+    # every chunk replayed whole: not even ingest ran
     assert again.run_info["batch"]["chunk_cache"] == {**first.run_info["batch"]["chunk_cache"], "hits": 3,
-                                                      "misses": 0}
-    assert "segment" not in again.run_info["timings_s"]  # no per-row step ran
+                                                      "replayed": 3, "misses": 0}
+    assert "segment" not in again.run_info["timings_s"] and "read" not in again.run_info["timings_s"]
     _assert_same_outputs(tmp_path / "first", tmp_path / "again")
     frame = pd.read_csv(data, dtype=str, keep_default_na=False)
     frame.iloc[50, frame.columns.get_loc("description")] = "The courier left my parcel in the rain"
     frame.to_csv(data, index=False)  # one row of the second chunk changed
     changed, _ = run_batch([data], config, tmp_path / "changed", embedder=emb, options=BatchOptions(chunk_rows=40))
-    assert changed.run_info["batch"]["chunk_cache"]["hits"] == 2
-    assert changed.run_info["batch"]["chunk_cache"]["misses"] == 1
+    # chunk 1 is computed; chunk 0 is replayed; chunk 2 is ingested again (it follows a changed chunk, whose ids
+    # it is checked against) but its per-row results come from the cache
+    assert changed.run_info["batch"]["chunk_cache"] == {**first.run_info["batch"]["chunk_cache"], "hits": 2,
+                                                        "replayed": 1, "misses": 1}
+
+
+def test_replayed_chunks_still_reject_later_duplicate_ids(tmp_path, config, monkeypatch):
+    """Ingest checks ids against earlier chunks: a replayed chunk's ids must count, also when its files had to
+    be copied (cache on another file system) and when a cache entry is damaged."""
+    data = _tickets(tmp_path, 120)
+    frame = pd.read_csv(data, dtype=str, keep_default_na=False)
+    emb = {"speed": "fast", "cache_dir": str(tmp_path / "cache")}
+    run_batch([data], config, tmp_path / "first", embedder=emb, options=BatchOptions(chunk_rows=40))
+    frame.iloc[100, 0] = frame.iloc[5, 0]  # a row of the last chunk repeats an id of the first (replayed) one
+    frame.to_csv(data, index=False)
+    monkeypatch.setattr(os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError(18, "cross-device link")))
+    entries = sorted((tmp_path / "cache" / "chunks").glob("raw-*"), key=lambda e: e.stat().st_mtime_ns)
+    (entries[1] / "done.json").write_text("{not json")  # the second chunk's entry (stored in chunk order)
+    second, paths = run_batch([data], config, tmp_path / "second", embedder=emb, options=BatchOptions(chunk_rows=40))
+    # chunk 0 replayed (copied); chunk 1's entry is damaged: ingested again, per-row results from the cache;
+    # chunk 2 changed: computed
+    assert second.run_info["batch"]["chunk_cache"] == {"path": str(tmp_path / "cache" / "chunks"), "hits": 2,
+                                                       "replayed": 1, "misses": 1}
+    rejected = pd.read_csv(paths["rejected.csv"])
+    assert rejected["reason"].str.contains("duplicate").sum() == 1
+    assert second.run_info["rows_read"] == 120 == second.run_info["analyzed"] + second.run_info["rejected"]
+    fresh, _ = run_batch([data], config, tmp_path / "fresh", embedder={"speed": "fast"},
+                         options=BatchOptions(chunk_rows=40))  # no cache at all
+    _assert_same_outputs(tmp_path / "fresh", tmp_path / "second")
 
 
 def test_a_run_whose_rows_are_all_rejected_still_writes_every_output(tmp_path, config):

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback2journey import __version__
-from feedback2journey.chunk_cache import ChunkCache, chunk_key
+from feedback2journey.chunk_cache import ChunkCache, chunk_key, context_key, raw_chunk_key
 from feedback2journey.chunks import STREAM_MIN_BYTES, InputFile, expand_inputs, iter_chunks
 from feedback2journey.columns import ColumnError, ColumnMapping, detect_columns
 from feedback2journey.config import Config, load_config
@@ -117,7 +117,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     jobs = opts.jobs or (auto_jobs() if fast and estimate > 4 * opts.chunk_rows else 1)
     # workers start with the first chunk that needs them: a rerun served by the chunk cache starts none
     use_workers, runner = opts.engine == "dask" or jobs > 1, None
-    chunk_cache, chunk_keys = None, {}
+    chunk_cache, chunk_keys, raw_keys = None, {}, {}
     if models.embedder.cache_dir is not None:  # per-chunk results kept beside the embedding cache
         chunk_cache = ChunkCache(Path(models.embedder.cache_dir) / "chunks")
     cache_context = {"version": __version__, "config": cfg.hash(), "model": spec.model, "redact": redact,
@@ -133,12 +133,15 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                 store.write(n, items, chunk.segments, targets, rejects, meta)
                 if n in chunk_keys:
                     chunk_cache.put(chunk_keys.pop(n), chunk.segments, targets)
+                if n in raw_keys:
+                    chunk_cache.put_parts(raw_keys.pop(n), store.part_files(n))
                 advance(meta["rows"])
 
             n = 0
             for file, source in zip(files, sources):
                 seen: dict[str, int] = {}
                 cols, stats, warnings, first = None, [0, 0, 0], [], None
+                link = context_key({**cache_context, "source": source, "columns": repr(columns), "encoding": encoding})
                 for table in iter_chunks(file, opts.chunk_rows, encoding, opts.stream_min_bytes):
                     first = first or table
                     if cols is None:
@@ -147,8 +150,15 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                         except ColumnError as exc:
                             raise InputError(f"{file.url}: {exc}") from exc
                     warnings += table.warnings
-                    done = store.done(n)
-                    if done is not None:  # finished before a crash: only its ids are needed (duplicates)
+                    done, replayed = store.done(n), False
+                    if chunk_cache is not None:
+                        link = raw_chunk_key(table, link)  # this chunk's rows as read, after the file's earlier ones
+                        if done is not None:
+                            chunk_cache.put_parts(link, store.part_files(n))  # no-op unless it was killed before
+                        else:
+                            done = _replay(chunk_cache, store, n, link)
+                            replayed = done is not None
+                    if done is not None:  # finished before a crash, or in an earlier run: only its ids are needed
                         ids = store.item_ids(n)
                         seen.update(zip(ids["item_id"], ids["row_number"]))
                         stats = [a + b for a, b in zip(stats, done["stats"])]
@@ -156,6 +166,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                         chunk_ids.append(n)
                         advance(done["rows"])
                         n += 1
+                        new_chunks += replayed
                         continue
                     t_read = time.perf_counter()
                     items, rejects, warns = items_from_table(_with_columns(table, cols), source, cols, cfg.settings,
@@ -167,11 +178,13 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                     warnings += warns
                     cached = None
                     if chunk_cache is not None:  # the same rows, config and models in an earlier run
+                        raw_keys[n] = link
                         chunk_keys[n] = chunk_key(items, cache_context)
                         cached = chunk_cache.get(chunk_keys[n])
                     if cached is not None:
                         store.write(n, items, cached[0], cached[1], rejects, meta)
                         chunk_keys.pop(n)
+                        chunk_cache.put_parts(raw_keys.pop(n), store.part_files(n))
                         advance(meta["rows"])
                     elif use_workers:
                         if runner is None:
@@ -207,6 +220,19 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     if not opts.keep_parts:
         store.remove()
     return result, paths
+
+
+def _replay(cache: ChunkCache, store: PartStore, n: int, key: str) -> dict | None:
+    """Chunk ``n`` as an earlier run finished it (same rows as read, same earlier rows, same options), or None."""
+    files = cache.get_parts(key, PartStore.PART_FILES)
+    if files is None:
+        return None
+    try:
+        return store.adopt(n, files)
+    except (OSError, ValueError) as exc:  # pruned meanwhile, or damaged: computed again
+        log.warning("chunk cache entry %s is unusable (%s): computing the chunk again", key, exc)
+        cache.discard_parts(key)
+        return None
 
 
 class _Stopped(Exception):

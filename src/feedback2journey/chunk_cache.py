@@ -1,10 +1,20 @@
 """Per-chunk results kept across runs, so an unchanged export (or the unchanged first months of a growing one)
 skips the per-row steps entirely: segments, classification, sentiment and the clustering rows' embeddings.
 
-A chunk's key is a hash of its ingested rows (every column, after redaction) plus everything that changes the
-per-row results: the package version, the config, the models and the options. So a changed row, taxonomy, model
-or option is a miss, and a re-downloaded file with the same content is a hit. Entries live beside the embedding
-cache (``<cache_dir>/chunks/<key>/``); the least recently used are pruned past ``max_bytes``.
+Two kinds of entry, both beside the embedding cache (``<cache_dir>/chunks/``; the least recently used are
+pruned past ``max_bytes``):
+
+* **Finished chunks** (``raw-<key>/``): the chunk's part files as the run stored them (items, segments,
+  rejects, clustering embeddings, meta). The key chains the chunk's rows *as read* with the keys of the
+  file's earlier chunks (``raw_chunk_key``), because ingest depends on them (duplicate ids are rejected
+  against earlier rows). A hit skips ingest too: the files are linked (or copied) into the run's work folder.
+* **Per-row results** (``<key>/``): segments and clustering embeddings, keyed by the chunk's rows *after*
+  ingest. The fallback when the rows as read differ but ingest gives the same rows (a file re-exported with
+  another column order or rows inserted before), or an earlier chunk changed.
+
+Both keys include everything that changes the results: the package version, the config, the models and the
+options. So a changed row, taxonomy, model or option is a miss, and a re-downloaded file with the same content
+is a hit.
 """
 from __future__ import annotations
 
@@ -32,11 +42,37 @@ def chunk_key(items: pd.DataFrame, context: dict) -> str:
     return h.hexdigest()[:32]
 
 
+def raw_chunk_key(table, previous: str) -> str:
+    """Key of a chunk as read (``read.RawTable``): its records, parse rejects and dialect, chained to
+    ``previous`` (the file's earlier chunk key, or a hash of the run context and source for the first)."""
+    h = hashlib.sha256(previous.encode())
+    frame = table.frame
+    h.update(json.dumps([list(map(str, frame.columns)), [str(t) for t in frame.dtypes], table.format,
+                         table.encoding, table.delimiter, table.decimal, table.row_numbers, table.rejects],
+                        default=str).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()[:32]
+
+
+def context_key(context: dict) -> str:
+    return hashlib.sha256(json.dumps(context, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (no bytes copied) where both are on one file system, else a copy. Safe because every
+    file here is written once and replaced, never changed in place."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 class ChunkCache:
     def __init__(self, folder: str | Path, max_bytes: int = DEFAULT_MAX_BYTES):
         self.dir = Path(folder)
         self.max_bytes = max_bytes
-        self.hits = self.misses = 0
+        self.hits = self.misses = 0  # per-row results
+        self.replayed = self.misses_raw = 0  # finished chunks
 
     def get(self, key: str) -> tuple[pd.DataFrame, np.ndarray] | None:
         entry = self.dir / key
@@ -71,6 +107,39 @@ class ChunkCache:
             shutil.rmtree(tmp, ignore_errors=True)
         self._prune()
 
+    def get_parts(self, key: str, names) -> dict[str, Path] | None:
+        """A finished chunk's part files (``names``), or None."""
+        entry = self.dir / f"raw-{key}"
+        files = {name: entry / name for name in names}
+        if not all(f.exists() for f in files.values()):
+            self.misses_raw += 1
+            return None
+        os.utime(entry)
+        self.replayed += 1
+        return files
+
+    def discard_parts(self, key: str) -> None:
+        """Forget a finished chunk that ``get_parts`` returned but could not be used (damaged)."""
+        shutil.rmtree(self.dir / f"raw-{key}", ignore_errors=True)
+        self.replayed -= 1
+        self.misses_raw += 1
+
+    def put_parts(self, key: str, files: dict[str, Path]) -> None:
+        entry = self.dir / f"raw-{key}"
+        if entry.exists():
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".raw-{key}.", dir=self.dir))
+        try:
+            for name, source in files.items():
+                link_or_copy(source, tmp / name)
+            os.replace(tmp, entry)
+        except OSError as exc:
+            log.debug("chunk cache: finished chunk %s not stored (%s)", key, exc)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self._prune()
+
     def _prune(self) -> None:
         entries = []
         for entry in self.dir.iterdir():
@@ -85,4 +154,7 @@ class ChunkCache:
             total -= size
 
     def stats(self) -> dict:
-        return {"path": str(self.dir), "hits": self.hits, "misses": self.misses}
+        """``hits``: chunks whose per-row steps were skipped, ``replayed`` of them whole (ingest skipped too);
+        ``misses``: chunks computed."""
+        return {"path": str(self.dir), "hits": self.hits + self.replayed, "replayed": self.replayed,
+                "misses": self.misses}

@@ -84,7 +84,7 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     items = pd.concat([_roll_up(items.iloc[item_at[i]:item_at[i + 1]], segments.iloc[seg_at[i]:seg_at[i + 1]],
                                 pain_points, models, cfg, content) for i in range(len(parts.chunks))]
                       or [_roll_up(items, segments, pain_points, models, cfg, content)], ignore_index=True)
-    segments["stage_group"] = segments["stage"].map(cfg.taxonomy.stage_group)
+    segments["stage_group"] = _stage_groups(segments["stage"], cfg)
     journey = build_journey(items, segments, pain_points, cfg, rejected=len(rejected))
     if segment_by:
         journey["segment_view"] = segment_view(items, segments, cfg, segment_by)
@@ -133,13 +133,17 @@ def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.Da
     # the clustered rows of chunk i are run-wide rows start[i] .. start[i + 1] - 1, in order
     start = np.concatenate([[0], np.cumsum([int(target[a:b].sum()) for a, b in zip(bounds[:-1], bounds[1:])])])
 
-    def chunk_texts(i: int) -> tuple[list[str], list[str]]:
-        """The clustered rows of chunk i: their text, and the text as clustered (no URLs, handles...)."""
+    def chunk_texts(i: int, need: np.ndarray | None = None) -> tuple[list[str], list[str]]:
+        """The clustered rows of chunk i (``need``: only these of them): their text, and the text as clustered
+        (no URLs, handles...), worked out once per distinct text."""
         if start[i + 1] == start[i]:
             return [], []
         own = parts.segments(parts.chunks[i], ["text"])["text"].to_numpy(dtype=object)
-        texts = own[target[bounds[i]:bounds[i + 1]]].tolist()
-        return texts, [analysis_text(x) or x for x in texts]
+        texts = own[target[bounds[i]:bounds[i + 1]]]
+        texts = texts if need is None else texts[need]
+        codes, distinct = pd.factorize(texts)
+        analysis = np.array([analysis_text(x) or x for x in distinct] + [""], dtype=object)  # "": never indexed
+        return texts.tolist(), analysis[codes].tolist()
 
     # One vector per text: a text repeated anywhere in the run takes its first occurrence's vector (and id),
     # so the clustering never sees float noise from different batch-mates (see EmbeddingCache.scope).
@@ -170,12 +174,12 @@ def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.Da
         lo, hi = start[i], start[i + 1]
         todo = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] == np.arange(lo, hi)))  # first occurrences
         if len(todo):
-            texts, analysis = chunk_texts(i)
-            found = model.assign(parts.targets(n)[todo], [texts[k] for k in todo], [analysis[k] for k in todo])
+            texts, analysis = chunk_texts(i, todo)
+            found = model.assign(parts.targets(n)[todo], texts, analysis)
             ids[todo + lo] = found
-            for k, pp in zip(todo, found):  # ids the sample never defined (a split matching later rows only)
+            for text, pp in zip(texts, found):  # ids the sample never defined (a split matching later rows only)
                 if pp is not None and pp not in model.definitions and len(extra_quotes.setdefault(pp, [])) < 5:
-                    extra_quotes[pp].append(mask_pii(texts[k]) if redact else texts[k])
+                    extra_quotes[pp].append(mask_pii(text) if redact else text)
         dup = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] < np.arange(lo, hi))) + lo
         ids[dup] = ids[rep[dup]]
     seg_ids = np.full(len(segments), None, dtype=object)
@@ -200,9 +204,9 @@ def _gather(parts, start: np.ndarray, rows: np.ndarray, vector_rows: np.ndarray,
             for pos, vec in zip(need_vec, picked):
                 emb[pos] = vec
         if len(need_txt):
-            own, clustered = chunk_texts(i)
-            for pos in need_txt:
-                texts[pos], analysis[pos] = own[rows[pos] - lo], clustered[rows[pos] - lo]
+            own, clustered = chunk_texts(i, rows[need_txt] - lo)
+            for pos, text, clean in zip(need_txt, own, clustered):
+                texts[pos], analysis[pos] = text, clean
     matrix = np.stack(emb).astype(np.float32) if len(rows) else np.zeros((0, dim), dtype=np.float32)
     return matrix, texts, analysis
 
@@ -263,13 +267,19 @@ def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFr
     })
     out["pain_point"] = out["pain_point_id"].map(labels).astype(object)
     out["row_number"] = items["row_number"].values
-    out["stage_group"] = out["stage"].map(cfg.taxonomy.stage_group)
+    out["stage_group"] = _stage_groups(out["stage"], cfg)
     out["effort"] = ids.map(feel["effort"]).values
     for col in ("date", "score", "score_kind", "segment", "truncated"):
         out[col] = items[col]  # same index as items
     extras = items.drop(columns=[c for c in items.columns if c in set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS)
                                  | {"channel_raw", "input_kind"}])
     return pd.concat([out, extras.reset_index(drop=True)], axis=1)
+
+
+def _stage_groups(stages: pd.Series, cfg: Config) -> pd.Series:
+    """Each row's stage group, looked up once per distinct stage (millions of rows, a dozen stages)."""
+    groups = {s: cfg.taxonomy.stage_group(s) for s in stages.dropna().unique()}
+    return stages.map(groups.__getitem__, na_action="ignore")  # a callable: the same dtype as mapping stage_group
 
 
 def _run_info(cfg: Config, models, inputs: list, rejected, items, segments, clustering, timings) -> dict:

@@ -92,6 +92,9 @@ class MemoryParts:
 class PartStore:
     """The work folder of one batch run: a manifest, and per chunk its part files and a done marker."""
 
+    # one chunk's files; done.json (the marker, holding the chunk's meta) is written last
+    PART_FILES = ("items.parquet", "segments.parquet", "rejected.parquet", "targets.npy", "done.json")
+
     in_memory = False
 
     def __init__(self, out_dir: Path, key: str):
@@ -132,6 +135,23 @@ class PartStore:
         self._path(n, "targets.npy.tmp").replace(self._path(n, "targets.npy"))
         # the marker last: a chunk without it is redone
         atomic_write(self._path(n, "done.json"), lambda p: p.write_text(json.dumps(meta)))
+
+    def part_files(self, n: int) -> dict[str, Path]:
+        return {name: self._path(n, name) for name in self.PART_FILES}
+
+    def adopt(self, n: int, files: dict[str, Path]) -> dict:
+        """Chunk ``n`` from another run's finished part files (the chunk cache): linked, or copied across file
+        systems, the marker last. Returns the chunk's meta (as ``done``)."""
+        from feedback2journey.chunk_cache import link_or_copy
+
+        meta = json.loads(files["done.json"].read_text())  # a damaged entry fails here, before any link
+        for name in self.PART_FILES:  # done.json is last in PART_FILES
+            target = self._path(n, name)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.unlink(missing_ok=True)
+            link_or_copy(files[name], tmp)
+            tmp.replace(target)
+        return meta
 
     def item_ids(self, n: int) -> pd.DataFrame:
         return pd.read_parquet(self._path(n, "items.parquet"), columns=["item_id", "row_number"])
