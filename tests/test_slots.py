@@ -99,6 +99,8 @@ def test_clusters_follow_the_request_not_the_plan_name():
     assert masked.params["slot_rows"] == len(texts) and len(masked.params["slots"]) == len(PLANS)
     assert nmi_masked > 0.8 and nmi_masked > nmi_plain + 0.3
     assert "slots" not in plain.params
+    # labels name the request, not one of the plans the cluster mixes
+    assert not any(p.lower() in masked.clusters[t].label.lower() for t in masked.clusters for p in PLANS)
     # new rows are masked as the fit's were: a lowercase plan name joins its request's cluster
     new = ["please close the gold account", "please close the platinum account"]
     got = masked.assign(fake_encode(new), new)

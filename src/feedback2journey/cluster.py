@@ -43,7 +43,7 @@ from feedback2journey.cluster_label import (Cluster, cluster_terms, non_topical_
                                             topical_mask)
 from feedback2journey.cluster_select import dbcv, pick_min_cluster_size, score_grid, size_grid
 from feedback2journey.cluster_select import hdbscan_model as make_hdbscan
-from feedback2journey.slots import SlotMasker, find_slots, masked_vectors
+from feedback2journey.slots import MASK, SlotMasker, find_slots, masked_vectors
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +245,7 @@ class PainPointClusterer:
             embeddings, masked = masked_vectors(texts, embeddings, masker, self.embed)
             p.update(slots=masker.surfaces, slot_rows=int(len(masked)))
             slot_vectors = (masked, embeddings[masked])
+            texts = [masker.mask(t).replace(MASK, " ") for t in texts] if len(masked) else texts  # labels: the request
         try:
             labels, mcs, dbcv = self._fit_sample([texts[i] for i in fit_rows], embeddings[fit_rows], p)
         except (ValueError, TypeError) as exc:  # e.g. too few distinct documents for UMAP
