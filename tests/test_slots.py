@@ -121,3 +121,17 @@ def test_a_cached_fit_masks_new_rows_and_restores_the_masked_vectors(tmp_path):
         new = ["please delete the gold account"]
         assert fit.assign(fake_encode(new), new).tolist() == fit.assign(fake_encode([masker.mask(new[0])])).tolist()
     assert fit.vectors(emb[:3]) is not None and (fit.vectors(emb[:3]) == emb[:3]).all()  # other rows: as given
+
+
+def test_pain_point_ids_of_later_rows_use_the_masked_vectors():
+    from feedback2journey.painpoints import define_pain_points
+
+    texts, actions = corpus(suffixes=("", " today"))
+    emb = fake_encode(texts)
+    clustering = PainPointClusterer(seed=1, embed=fake_encode).fit(texts, emb)
+    model, ids = define_pain_points(texts, clustering, emb, redact=False)
+    new = ["please close the gold account", "please create the platinum account"]
+    got = model.assign(fake_encode(new), new, new)
+    for text, pp in zip(new, got):  # the id most rows of that request got in the fit
+        want = [i for i, a in zip(ids, actions) if a == text.split()[1] and i is not None]
+        assert pp == max(set(want), key=want.count)
