@@ -133,10 +133,11 @@ def find_slots(texts: Sequence[str], min_partners: int = MIN_PARTNERS, min_share
             in_slot[f] = values & slots.keys()
         words: dict[str, set] = defaultdict(set)
         for text in dict.fromkeys(texts):
-            toks = _WORD.findall(text.lower())
-            for i, w in enumerate(toks):
+            toks = ["<s>"] * WIDTH + _WORD.findall(text.lower()) + ["</s>"] * WIDTH
+            for i in range(WIDTH, len(toks) - WIDTH):
+                w = toks[i]
                 if w.isalpha() and len(w) > 2 and w not in stop and w not in slots:
-                    f = _frame(" ".join(toks), len(" ".join(toks[:i])) + (i > 0), len(" ".join(toks[:i + 1])))
+                    f = tuple(toks[i - WIDTH:i]) + tuple(toks[i + 1:i + 1 + WIDTH])  # as _frame
                     if in_slot.get(f):
                         words[w].add(f)
         slots.update({w: [w] for w, fs in words.items() if _paradigm(w, fs, in_slot, min_partners, min_shared)})
