@@ -120,3 +120,18 @@ def test_cap_is_off_when_it_would_forbid_every_cluster():
 
     assert hdbscan_model(10, 1000).max_cluster_size == 500
     assert hdbscan_model(30, 40).max_cluster_size == 0
+
+
+def test_hdbscan_starts_no_worker_processes_on_large_fits():
+    """Above 16,384 points hdbscan's default starts 4 loky processes that outlive the fit (829 MB in a 1M run)."""
+    import subprocess
+    import sys
+
+    code = ("import os, numpy as np\n"
+            "from feedback2journey.cluster_select import hdbscan_model\n"
+            "x = np.random.default_rng(0).normal(size=(17000, 5))\n"
+            "labels = hdbscan_model(20, len(x)).fit(x).labels_\n"
+            "kids = [c for t in os.listdir('/proc/self/task') for c in open(f'/proc/self/task/{t}/children').read().split()]\n"
+            "print(len(labels), len(kids))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True)
+    assert out.stdout.split() == ["17000", "0"]
