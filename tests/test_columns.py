@@ -30,6 +30,27 @@ def test_overrides_win_over_detection():
     assert "text" not in m.detected and "id" in m.detected
 
 
+def test_a_repeating_id_like_column_is_not_the_row_id(tmp_path, caplog):
+    """A review export's product id ("Product ID": several reviews per product) matches the id name pattern;
+    taking it as the row id would reject most rows as duplicates. Rows are numbered instead, with a warning."""
+    import pandas as pd
+
+    rows = [{"Product ID": 100 + i % 7, "Review Text": f"The zip broke after {i + 2} days of wear.", "Rating": 2}
+            for i in range(60)]
+    path = tmp_path / "reviews.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    m = detect_columns(read_table(path).frame)
+    assert m.id is None and m.text == ("Review Text",)
+    assert len(m.notes) == 1 and "--id-column 'Product ID'" in m.notes[0]
+    ing = ingest_paths([path], None, Settings())
+    assert len(ing.items) == 60 and len(ing.rejected) == 0
+    assert any("Product ID" in w for w in ing.inputs[0].warnings) and "Product ID" in caplog.text
+    forced = ingest_paths([path], ColumnMapping(id="Product ID"), Settings())
+    assert len(forced.items) == 7 and len(forced.rejected) == 53  # asked for: duplicates rejected
+    unique = pd.DataFrame(rows).assign(**{"Product ID": range(60)})
+    assert detect_columns(unique).id == "Product ID"  # unique values: a row id
+
+
 def test_european_survey_parses_decimal_comma_and_day_first_dates():
     ing = ingest_paths([FIXTURES / "survey_semicolon.csv"], ColumnMapping(score="csat"), Settings())
     assert ing.items["score"].iloc[0] == 4.5

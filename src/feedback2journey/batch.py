@@ -149,6 +149,9 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                             cols = detect_columns(table.frame, columns)
                         except ColumnError as exc:
                             raise InputError(f"{file.url}: {exc}") from exc
+                        for note in cols.notes:
+                            log.warning("%s: %s", source, note)
+                            warnings.append(f"{source}: {note}")
                     warnings += table.warnings
                     done, replayed = store.done(n), False
                     if chunk_cache is not None:

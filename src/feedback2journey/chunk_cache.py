@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from feedback2journey.parts import INTERNAL_PARQUET
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 2**30
@@ -98,7 +100,7 @@ class ChunkCache:
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=self.dir))
         try:
-            segments.to_parquet(tmp / "segments.parquet", index=False)
+            segments.to_parquet(tmp / "segments.parquet", **INTERNAL_PARQUET)
             np.save(tmp / "targets.npy", np.asarray(targets, dtype=np.float32))
             os.replace(tmp, entry)  # complete entries only
         except OSError as exc:  # another process wrote it first, or the disk is full: the run goes on

@@ -29,6 +29,7 @@ class ColumnMapping:
     score_kind: str | None = None  # nps | csat | rating | score
     input_kind: str = "generic"  # tickets | reviews | survey | generic
     detected: tuple[str, ...] = field(default=(), compare=False)  # fields that were detected, not given
+    notes: tuple[str, ...] = field(default=(), compare=False)  # what detection passed over, and why (warnings)
 
 
 def _norm(name: str) -> str:
@@ -115,7 +116,8 @@ def detect_columns(frame: pd.DataFrame, given: ColumnMapping | None = None) -> C
             used.add(col)
         return col
 
-    id_col = pick(given.id, _ID, lambda s: s.astype(str).str.strip().ne("").mean() > 0.9)
+    notes = []
+    id_col = pick(given.id, _ID, lambda s: _is_row_id(s, notes))
     score_col = pick(given.score, _SCORE, _is_numeric)
     date_col = pick(given.date, _DATE, _looks_like_dates)
     channel_col = pick(given.channel, _CHANNEL, lambda s: s.astype(str).nunique() <= max(30, len(s) // 20))
@@ -127,7 +129,26 @@ def detect_columns(frame: pd.DataFrame, given: ColumnMapping | None = None) -> C
     score_kind = given.score_kind or (_score_kind(score_col, frame[score_col]) if score_col else None)
     kind = _input_kind(text, score_col, score_kind, channel_col)
     return replace(given, text=tuple(text), id=id_col, date=date_col, score=score_col, channel=channel_col,
-                   segment=segment_col, score_kind=score_kind, input_kind=kind, detected=tuple(detected))
+                   segment=segment_col, score_kind=score_kind, input_kind=kind, detected=tuple(detected),
+                   notes=tuple(notes) if not id_col else ())
+
+
+def _is_row_id(values: pd.Series, notes: list[str]) -> bool:
+    """An id column names each row: filled and (nearly) unique. A product or order id also matches the name
+    pattern but repeats (a review export's ``Clothing ID``: 95% of rows would be rejected as duplicates), so
+    it is passed over, with a note that says how to use it anyway."""
+    filled = values.astype(str).str.strip()
+    filled = filled[filled.ne("")]
+    if len(filled) <= 0.9 * len(values):
+        return False
+    unique = filled.nunique() / len(filled)
+    if unique < 0.9 and len(filled) - filled.nunique() >= 10:  # a few repeats: duplicate rows, rejected as such
+        notes.append(f"column {values.name!r} looks like an id but repeats ({1 - unique:.0%} of its first "
+                     f"{len(filled):,} values are repeats), so it is not used as the row id and rows are "
+                     f"numbered instead. Fix: --id-column {values.name!r} to use it (rows repeating an id "
+                     f"are then rejected as duplicates)")
+        return False
+    return True
 
 
 def _detect_text(frame: pd.DataFrame) -> list[str]:

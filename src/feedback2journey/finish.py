@@ -152,8 +152,9 @@ def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.Da
     for i in range(len(parts.chunks)):
         _, analysis = chunk_texts(i)
         if analysis:
-            hashes[start[i]:start[i + 1]] = pd.util.hash_array(np.asarray(analysis, dtype=object))
-            topical[start[i]:start[i + 1]] = topical_mask(analysis)
+            codes, distinct = pd.factorize(np.asarray(analysis, dtype=object))  # once per distinct text
+            hashes[start[i]:start[i + 1]] = pd.util.hash_array(np.asarray(distinct, dtype=object))[codes]
+            topical[start[i]:start[i + 1]] = topical_mask(list(distinct))[codes]
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     rep = first[inverse.reshape(-1)]
     clusterer = _clusterer(models, prev_state)

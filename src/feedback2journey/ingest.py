@@ -83,11 +83,13 @@ def ingest_tables(tables: list[RawTable], sources: list[str], mapping: ColumnMap
             cols = detect_columns(table.frame, mapping)
         except ColumnError as exc:
             raise InputError(f"{table.path}: {exc}") from exc
+        for note in cols.notes:
+            log.warning("%s: %s", source, note)
         kept, rej, warnings = items_from_table(table, source, cols, settings, redact)
         items.append(kept)
         rejects.append(rej)
         summaries.append(input_summary(table, source, cols, len(table.frame) + len(table.rejects), len(kept),
-                                       len(rej), table.warnings + warnings))
+                                       len(rej), [f"{source}: {n}" for n in cols.notes] + table.warnings + warnings))
     all_items = pd.concat(items, ignore_index=True) if items else pd.DataFrame(columns=ITEM_BASE_COLUMNS)
     qualify_colliding_ids(all_items)
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)

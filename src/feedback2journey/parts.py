@@ -24,6 +24,9 @@ from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS, REJECT_C
 log = logging.getLogger(__name__)
 
 WORK_DIR = ".f2j-work"
+# files only this package reads back (parts, the chunk cache, write staging): LZ4 writes about twice and reads about
+# three times as fast as the default Snappy at the same size (a 20,000-segment chunk); the published outputs stay Snappy
+INTERNAL_PARQUET = {"index": False, "compression": "lz4"}
 
 # what finish holds of every segment (source: ids that collide across inputs). Not the text: clustering and
 # quotes read it chunk by chunk for the rows they need.
@@ -126,10 +129,10 @@ class PartStore:
               rejects: pd.DataFrame, meta: dict) -> None:
         from feedback2journey.write import _parquet_safe, atomic_write
 
-        atomic_write(self._path(n, "items.parquet"), lambda p: _parquet_safe(items).to_parquet(p, index=False))
-        atomic_write(self._path(n, "segments.parquet"), lambda p: segments.to_parquet(p, index=False))
+        atomic_write(self._path(n, "items.parquet"), lambda p: _parquet_safe(items).to_parquet(p, **INTERNAL_PARQUET))
+        atomic_write(self._path(n, "segments.parquet"), lambda p: segments.to_parquet(p, **INTERNAL_PARQUET))
         atomic_write(self._path(n, "rejected.parquet"),
-                     lambda p: rejects.astype({"item_id": object, "text": object}).to_parquet(p, index=False))
+                     lambda p: rejects.astype({"item_id": object, "text": object}).to_parquet(p, **INTERNAL_PARQUET))
         with open(self._path(n, "targets.npy.tmp"), "wb") as fh:
             np.save(fh, targets.astype(np.float32))
         self._path(n, "targets.npy.tmp").replace(self._path(n, "targets.npy"))

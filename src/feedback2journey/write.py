@@ -13,6 +13,7 @@ import pandas as pd
 
 from feedback2journey.export import export_files
 from feedback2journey.painpoints import pain_points_for_csv
+from feedback2journey.parts import INTERNAL_PARQUET
 from feedback2journey.report import render_report
 
 
@@ -94,8 +95,8 @@ def write_chunked(chunks, paths: dict[str, Path], out_dir: Path) -> None:
     try:
         count = 0
         for items, segments in chunks:
-            _parquet_safe(items).to_parquet(stage / f"items-{count:06d}.parquet", index=False)
-            segments.to_parquet(stage / f"segments-{count:06d}.parquet", index=False)
+            _parquet_safe(items).to_parquet(stage / f"items-{count:06d}.parquet", **INTERNAL_PARQUET)
+            segments.to_parquet(stage / f"segments-{count:06d}.parquet", **INTERNAL_PARQUET)
             count += 1
         for name in ("items", "segments"):
             files = [stage / f"{name}-{i:06d}.parquet" for i in range(count)]
