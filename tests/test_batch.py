@@ -246,6 +246,9 @@ def test_a_rerun_reuses_every_unchanged_chunk_and_only_redoes_changed_ones(tmp_p
     assert first.run_info["batch"]["chunk_cache"]["misses"] == 3
     again, _ = run_batch([data], config, tmp_path / "again", embedder=emb, options=BatchOptions(chunk_rows=40))
     assert first.run_info["batch"]["chunk_cache"]["replayed"] == 0
+    # each chunk has two entries (finished chunk, per-row results) that share their bytes (hard links)
+    stored = list((tmp_path / "cache" / "chunks").glob("*/segments.parquet"))
+    assert len(stored) == 6 and len({f.stat().st_ino for f in stored}) == 3
     # every chunk replayed whole: not even ingest ran
     assert again.run_info["batch"]["chunk_cache"] == {**first.run_info["batch"]["chunk_cache"], "hits": 3,
                                                       "replayed": 3, "misses": 0}

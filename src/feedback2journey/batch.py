@@ -132,7 +132,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                 targets = chunk.embeddings[cluster_targets(chunk.segments, cluster_on)]
                 store.write(n, items, chunk.segments, targets, rejects, meta)
                 if n in chunk_keys:
-                    chunk_cache.put(chunk_keys.pop(n), chunk.segments, targets)
+                    chunk_cache.put(chunk_keys.pop(n), store.part_files(n))
                 if n in raw_keys:
                     chunk_cache.put_parts(raw_keys.pop(n), store.part_files(n))
                 advance(meta["rows"])

@@ -12,7 +12,8 @@ pruned past ``max_bytes``):
   ingest. The fallback when the rows as read differ but ingest gives the same rows (a file re-exported with
   another column order or rows inserted before), or an earlier chunk changed.
 
-Both keys include everything that changes the results: the package version, the config, the models and the
+Entries are hard links to the run's part files (copies when the cache is on another file system), so the two
+entries of a chunk share their bytes. Both keys include everything that changes the results: the package version, the config, the models and the
 options. So a changed row, taxonomy, model or option is a miss, and a re-downloaded file with the same content
 is a hit.
 """
@@ -28,8 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from feedback2journey.parts import INTERNAL_PARQUET
 
 log = logging.getLogger(__name__)
 
@@ -93,21 +92,9 @@ class ChunkCache:
         self.hits += 1
         return segments, targets
 
-    def put(self, key: str, segments: pd.DataFrame, targets: np.ndarray) -> None:
-        entry = self.dir / key
-        if entry.exists():
-            return
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=self.dir))
-        try:
-            segments.to_parquet(tmp / "segments.parquet", **INTERNAL_PARQUET)
-            np.save(tmp / "targets.npy", np.asarray(targets, dtype=np.float32))
-            os.replace(tmp, entry)  # complete entries only
-        except OSError as exc:  # another process wrote it first, or the disk is full: the run goes on
-            log.debug("chunk cache: %s not stored (%s)", key, exc)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        self._prune()
+    def put(self, key: str, files: dict[str, Path]) -> None:
+        """Per-row results of a chunk: its stored ``segments.parquet`` and ``targets.npy`` (linked)."""
+        self._store(key, {name: files[name] for name in ("segments.parquet", "targets.npy")})
 
     def get_parts(self, key: str, names) -> dict[str, Path] | None:
         """A finished chunk's part files (``names``), or None."""
@@ -127,26 +114,37 @@ class ChunkCache:
         self.misses_raw += 1
 
     def put_parts(self, key: str, files: dict[str, Path]) -> None:
-        entry = self.dir / f"raw-{key}"
+        """A finished chunk: all its part files (linked)."""
+        self._store(f"raw-{key}", files)
+
+    def _store(self, name: str, files: dict[str, Path]) -> None:
+        """An entry made of hard links to the run's part files (copies across file systems), so the per-row
+        results and the finished chunk share their bytes with each other and with the run."""
+        entry = self.dir / name
         if entry.exists():
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".raw-{key}.", dir=self.dir))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=self.dir))
         try:
-            for name, source in files.items():
-                link_or_copy(source, tmp / name)
-            os.replace(tmp, entry)
-        except OSError as exc:
-            log.debug("chunk cache: finished chunk %s not stored (%s)", key, exc)
+            for file, source in files.items():
+                link_or_copy(source, tmp / file)
+            os.replace(tmp, entry)  # complete entries only
+        except OSError as exc:  # another process stored it first, or the disk is full: the run goes on
+            log.debug("chunk cache: %s not stored (%s)", name, exc)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         self._prune()
 
     def _prune(self) -> None:
-        entries = []
+        entries, seen = [], set()
         for entry in self.dir.iterdir():
             if entry.is_dir() and not entry.name.startswith("."):
-                size = sum(f.stat().st_size for f in entry.iterdir())
+                size = 0
+                for f in entry.iterdir():
+                    st = f.stat()
+                    if (st.st_dev, st.st_ino) not in seen:  # bytes shared by hard links count once
+                        seen.add((st.st_dev, st.st_ino))
+                        size += st.st_size
                 entries.append((entry.stat().st_mtime, size, entry))
         total = sum(e[1] for e in entries)
         for _, size, entry in sorted(entries, key=lambda e: e[0]):
