@@ -13,9 +13,9 @@ pruned past ``max_bytes``):
   another column order or rows inserted before), or an earlier chunk changed.
 
 Entries are hard links to the run's part files (copies when the cache is on another file system), so the two
-entries of a chunk share their bytes. Both keys include everything that changes the results: the package version, the config, the models and the
-options. So a changed row, taxonomy, model or option is a miss, and a re-downloaded file with the same content
-is a hit.
+entries of a chunk share their bytes. Both keys include everything that changes the results: the package
+version, the config, the models and the options. So a changed row, taxonomy, model or option is a miss, and a
+re-downloaded file with the same content is a hit.
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ class ChunkCache:
         self.dir = Path(folder)
         self.max_bytes = max_bytes
         self.hits = self.misses = 0  # per-row results
-        self.replayed = self.misses_raw = 0  # finished chunks
+        self.replayed = 0  # finished chunks
 
     def get(self, key: str) -> tuple[pd.DataFrame, np.ndarray] | None:
         entry = self.dir / key
@@ -101,7 +101,6 @@ class ChunkCache:
         entry = self.dir / f"raw-{key}"
         files = {name: entry / name for name in names}
         if not all(f.exists() for f in files.values()):
-            self.misses_raw += 1
             return None
         os.utime(entry)
         self.replayed += 1
@@ -111,7 +110,6 @@ class ChunkCache:
         """Forget a finished chunk that ``get_parts`` returned but could not be used (damaged)."""
         shutil.rmtree(self.dir / f"raw-{key}", ignore_errors=True)
         self.replayed -= 1
-        self.misses_raw += 1
 
     def put_parts(self, key: str, files: dict[str, Path]) -> None:
         """A finished chunk: all its part files (linked)."""
