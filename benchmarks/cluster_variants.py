@@ -30,7 +30,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
-from eval_clustering import MISC, SETS, check_data, encoder, load_set, nmi  # noqa: E402
+from eval_clustering import MISC, SETS, check_data, encoder, load_set, nmi, print_table  # noqa: E402
 
 import feedback2journey.cluster as cluster  # noqa: E402
 import feedback2journey.cluster_select as select  # noqa: E402
@@ -84,10 +84,9 @@ def main(argv=None) -> int:
                     r["nmi_no_misc"] = round(nmi(labels[keep], a[keep]), 4)
                 rows.append(r)
                 print(json.dumps(r), flush=True)
-    print(f"\n{'set':<10} {'variant':<8} {'seed':>4} {'clusters':>8} {'mcs':>4}  NMI    unassigned")
-    for r in rows:
-        print(f"{r['set']:<10} {r['variant']:<8} {r['seed']:>4} {r['clusters']:>8} {r['mcs']:>4}  {r['nmi']:.3f}  "
-              f"{r['unassigned']:>6.1%}")
+    print_table(rows, [("set", "set", "<10"), ("variant", "variant", "<8"), ("seed", "seed", ">4"),
+                       ("clusters", "clusters", ">8"), ("mcs", "mcs", ">4"), ("NMI", "nmi", ">6.3f"),
+                       ("unassigned", "unassigned", ">10.1%")])
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

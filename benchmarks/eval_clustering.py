@@ -109,6 +109,13 @@ def nmi(labels: np.ndarray, assign: np.ndarray) -> float:
     return float(normalized_mutual_info_score(labels, assign))
 
 
+def print_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
+    """A fixed-width table of ``rows``: per column its header, key and format spec (width first)."""
+    print("\n" + " ".join(f"{head:{spec.split('.')[0].rstrip('sdf%')}}" for head, _, spec in columns))
+    for r in rows:
+        print(" ".join(f"{r[key]:{spec}}" for _, key, spec in columns))
+
+
 _ENCODE = []
 
 
@@ -236,10 +243,9 @@ def main(argv=None) -> int:
         for name in args.sets:
             texts, labels, emb = load_set(args.data, name)
             results += drop_check(name, texts, labels, emb, args.seed)
-        print(f"\n{'set':<10} {'variant':<20} {'rows':>6} {'mcs':>4} {'clusters':>8}  NMI    unassigned")
-        for r in results:
-            print(f"{r['set']:<10} {r['variant']:<20} {r['rows']:>6} {r['min_cluster_size']:>4} {r['clusters']:>8}  "
-                  f"{r['nmi']:.3f}  {r['unassigned']:>6.1%}")
+        print_table(results, [("set", "set", "<10"), ("variant", "variant", "<20"), ("rows", "rows", ">6"),
+                              ("mcs", "min_cluster_size", ">4"), ("clusters", "clusters", ">8"),
+                              ("NMI", "nmi", ">6.3f"), ("unassigned", "unassigned", ">10.1%")])
         if args.json:
             args.json.write_text(json.dumps(results, indent=1))
         return 0
