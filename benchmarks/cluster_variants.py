@@ -26,8 +26,6 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 from eval_clustering import MISC, SETS, check_data, encoder, load_set, nmi, print_table  # noqa: E402
