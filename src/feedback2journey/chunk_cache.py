@@ -68,6 +68,31 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def prune_lru(folder: Path, max_bytes: int, keep: Path | None = None) -> None:
+    """Remove the least recently used entries (sub-folders, by mtime) of ``folder`` until their files take at
+    most ``max_bytes``; bytes shared by hard links count once. ``keep`` (an entry just stored) stays."""
+    entries, seen = [], set()
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.name.startswith("."):
+            size = 0
+            try:
+                for f in entry.iterdir():
+                    st = f.stat()
+                    if (st.st_dev, st.st_ino) not in seen:  # bytes shared by hard links count once
+                        seen.add((st.st_dev, st.st_ino))
+                        size += st.st_size
+                entries.append((entry.stat().st_mtime, size, entry))
+            except FileNotFoundError:  # removed by another process meanwhile
+                continue
+    total = sum(e[1] for e in entries)
+    for _, size, entry in sorted(entries, key=lambda e: e[0]):
+        if total <= max_bytes:
+            break
+        if entry != keep:
+            shutil.rmtree(entry, ignore_errors=True)
+            total -= size
+
+
 class ChunkCache:
     def __init__(self, folder: str | Path, max_bytes: int = DEFAULT_MAX_BYTES):
         self.dir = Path(folder)
@@ -134,22 +159,7 @@ class ChunkCache:
         self._prune()
 
     def _prune(self) -> None:
-        entries, seen = [], set()
-        for entry in self.dir.iterdir():
-            if entry.is_dir() and not entry.name.startswith("."):
-                size = 0
-                for f in entry.iterdir():
-                    st = f.stat()
-                    if (st.st_dev, st.st_ino) not in seen:  # bytes shared by hard links count once
-                        seen.add((st.st_dev, st.st_ino))
-                        size += st.st_size
-                entries.append((entry.stat().st_mtime, size, entry))
-        total = sum(e[1] for e in entries)
-        for _, size, entry in sorted(entries, key=lambda e: e[0]):
-            if total <= self.max_bytes:
-                break
-            shutil.rmtree(entry, ignore_errors=True)
-            total -= size
+        prune_lru(self.dir, self.max_bytes)
 
     def stats(self) -> dict:
         """``hits``: chunks whose per-row steps were skipped, ``replayed`` of them whole (ingest skipped too);
