@@ -76,7 +76,7 @@ def write_outputs(result, out_dir: Path, xlsx: bool = False) -> dict[str, Path]:
     atomic_write(paths["report.html"], lambda p: p.write_text(html, encoding="utf-8"))
     from feedback2journey.curate import save_run_state  # pain point centroids: ids stay put next run
 
-    save_run_state(result, out_dir)
+    paths.update({p.name: p for p in save_run_state(result, out_dir)})  # read by the next run (--previous)
     # run.json last: its presence means the run's files are complete
     atomic_write(paths["run.json"], lambda p: p.write_text(json.dumps(result.run_info, indent=2, ensure_ascii=False,
                                                                       default=str), encoding="utf-8"))
