@@ -7,7 +7,9 @@ Each finished chunk is a set of part files plus a ``.done`` marker written last,
 the chunks in flight: the same command again skips every chunk that has its marker and gives the same
 outputs as an uninterrupted run. The work folder is keyed by the inputs (path, size, mtime), the config and
 the options that change results; if any of those change, it starts over. It is removed once the outputs are
-written (``keep_parts=True`` keeps it).
+written (``keep_parts=True`` keeps it). Once every chunk is keyed, a run identical to one that finished before
+(same rows, code and options) skips ``finish`` and writing: its outputs are linked from the result cache
+(result_cache.py).
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ class BatchOptions:
     # one per core in fast mode once the input spans more than 4 chunks)
     threads: int | None = None  # encoder threads per worker (None: Dask = this process's count, jobs = split it)
     stop_after_chunks: int | None = None  # testing aid: stop (as if killed) after this many new chunks
+    result_cache: bool = True  # an unchanged run takes its outputs from the result cache (needs the chunk cache)
 
 
 @dataclass
@@ -94,6 +97,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     from feedback2journey.finish import finish
     from feedback2journey.pipeline import analyze_chunk, cluster_targets
     from feedback2journey.resources import sample_paths
+    from feedback2journey.result_cache import ResultCache, result_key
     from feedback2journey.write import write_outputs
 
     started = time.perf_counter()
@@ -123,7 +127,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     cache_context = {"version": __version__, "config": cfg.hash(), "model": spec.model, "redact": redact,
                      "embedder": {k: v for k, v in spec.embedder.items() if k != "cache_dir"},
                      "embedding": models.embedder.model_id, "cluster_on": cluster_on}
-    new_chunks = 0
+    new_chunks, file_keys = 0, []  # file_keys: each file's last chained chunk key (the result cache's key)
     try:
         with reporter.step("Analyzing rows", total=estimate) as advance:
             def store_chunk(n, items, rejects, meta, chunk, worker_timings=None):
@@ -206,6 +210,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                         raise _Stopped()
                 if first is not None:
                     summaries.append(input_summary(first, source, cols, *stats, warnings))
+                file_keys.append(link)
             if runner is not None:
                 runner.drain()
     finally:
@@ -213,16 +218,46 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
             runner.close()
     timings["chunks"] = round(time.perf_counter() - started, 3)
     store.chunks = chunk_ids
-    result = finish(store, models, summaries, reporter=reporter, timings=timings, started=started, redact=redact,
-                    segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
-    result.run_info["batch"] = {"engine": opts.engine, "jobs": jobs if opts.engine == "local" else None,
-                                "chunk_rows": opts.chunk_rows, "chunks": len(chunk_ids),
-                                "resumed_chunks": len(chunk_ids) - new_chunks, "peak_rss_mb": peak_rss_mb(),
-                                "chunk_cache": chunk_cache.stats() if chunk_cache is not None else None}
-    paths = write_outputs(result, Path(out_dir), xlsx=xlsx)
+
+    def batch_info() -> dict:
+        return {"engine": opts.engine, "jobs": jobs if opts.engine == "local" else None, "chunk_rows": opts.chunk_rows,
+                "chunks": len(chunk_ids), "resumed_chunks": len(chunk_ids) - new_chunks, "peak_rss_mb": peak_rss_mb(),
+                "chunk_cache": chunk_cache.stats() if chunk_cache is not None else None}
+
+    # the whole run, when one with the same inputs, code and options finished before: its outputs are linked
+    results = key = cached = None
+    if chunk_cache is not None and opts.result_cache:
+        results = ResultCache(Path(models.embedder.cache_dir) / "results")
+        key = result_key(file_keys, cache_context, previous=previous, curation=curation, model=model,
+                         segment_by=segment_by, xlsx=xlsx, inputs=[f.url for f in files], config=cfg.path)
+        cached = results.get(key) if key else None
+    if cached is not None:
+        result, paths = _from_result_cache(cached, Path(out_dir), key, timings, started, batch_info(), models)
+    else:
+        result = finish(store, models, summaries, reporter=reporter, timings=timings, started=started, redact=redact,
+                        segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
+        result.run_info["batch"] = batch_info()
+        result.run_info["result_cache"] = {"key": key, "hit": False} if key else None
+        paths = write_outputs(result, Path(out_dir), xlsx=xlsx)
+        if key:
+            results.put(key, paths)
     if not opts.keep_parts:
         store.remove()
     return result, paths
+
+
+def _from_result_cache(files: dict[str, Path], out_dir: Path, key: str, timings: dict, started: float, batch: dict,
+                       models):
+    """A cached run's outputs linked into ``out_dir``; its run.json keeps what the outputs describe (rows, models,
+    clustering) and gets this run's timings, batch and cache figures."""
+    from feedback2journey.result_cache import CachedResult, restore
+
+    info = json.loads(files["run.json"].read_text(encoding="utf-8"))
+    cache = models.embedder.cache
+    info.update(timings_s=timings, batch=batch, result_cache={"key": key, "hit": True}, embedding_cache=None if
+                cache is None else {"path": str(cache.path), "hits": cache.hits, "misses": cache.misses})
+    paths = restore(files, out_dir, info, started)
+    return CachedResult(paths, info), paths
 
 
 def _replay(cache: ChunkCache, store: PartStore, n: int, key: str) -> dict | None:

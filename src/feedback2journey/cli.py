@@ -64,7 +64,10 @@ def run(
                                    "and names (masked by default)."),
     cache_dir: Path = typer.Option(None, "--cache-dir", help="Embedding cache shared across runs "
                                    "[default: $F2J_CACHE_DIR or ~/.cache/feedback2journey]."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write any cache (embeddings, chunks, "
+                                  "results)."),
+    no_result_cache: bool = typer.Option(False, "--no-result-cache", help="Always recompute the pain points, journey "
+                                         "and report, even when an identical run is cached."),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Cluster negative segments (default) or all."),
     curation: Optional[Path] = typer.Option(None, "--curation", help="Pain point curation YAML [default: "
                                             "pain_points.yaml beside --config, else in --out]."),
@@ -109,7 +112,9 @@ def run(
 
       feedback2journey run 'exports/2026-*.csv' --engine dask --scheduler tcp://10.0.0.5:8786 --out big
 
-    A killed run resumes: run the same command again and finished chunks are skipped.
+    A killed run resumes: run the same command again and finished chunks are skipped. Unchanged chunks come from
+    the cache, and a run identical to an earlier one (same rows, options and code) takes its outputs from the result
+    cache instead of recomputing them (--no-result-cache recomputes; --no-cache disables every cache).
     """
     from feedback2journey.batch import BatchOptions, run_batch
     from feedback2journey.progress import Reporter, RichReporter
@@ -138,7 +143,8 @@ def run(
         if jobs != "auto" and not (jobs.isdigit() and int(jobs) >= 1):
             raise ConfigError(f"--jobs: {jobs!r} is not a number of processes (1 or more) or auto.")
         options = BatchOptions(chunk_rows=chunk_rows, engine=engine, scheduler=scheduler, workers=workers,
-                               keep_parts=keep_parts, jobs=0 if jobs == "auto" else int(jobs))
+                               keep_parts=keep_parts, jobs=0 if jobs == "auto" else int(jobs),
+                               result_cache=not no_result_cache)
         result, paths = run_batch(inputs or None, cfg, out, columns=mapping, encoding=encoding, redact=not no_redact,
                                   segment_by=segment_by, model=model, embedder=embedder, cluster_on=cluster,
                                   previous=prev_dir, curation=curation_file, xlsx=xlsx, options=options,
@@ -238,6 +244,9 @@ def _summary(result, report: Path) -> None:
         err.print(f"  {batch['chunks']} chunk(s){resumed} · peak memory {batch['peak_rss_mb']:,.0f} MB · "
                   f"engine {batch['engine']}" + (f" ({batch['jobs']} processes)" if (batch.get("jobs") or 1) > 1
                                                   else ""), highlight=False)
+    if (info.get("result_cache") or {}).get("hit"):
+        err.print("  outputs from the result cache: an identical run finished before (--no-result-cache recomputes)",
+                  highlight=False)
     for i in info["inputs"]:
         err.print(f"  {i['source']}: text={' + '.join(i['columns']['text'])}"
                   + "".join(f", {k}={i['columns'][k]}" for k in ("id", "date", "score", "channel", "segment")
