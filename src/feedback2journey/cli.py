@@ -62,7 +62,8 @@ def run(
                                          "train` (default: zero-shot from the taxonomy)."),
     no_redact: bool = typer.Option(False, "--no-redact", help="Keep e-mails, phone/card numbers, IBANs, addresses "
                                    "and names (masked by default)."),
-    cache_dir: Path = typer.Option(None, "--cache-dir", help="Embedding cache shared across runs "
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Cache folder shared across runs: "
+                                   "embeddings, chunks, results "
                                    "[default: $F2J_CACHE_DIR or ~/.cache/feedback2journey]."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write any cache (embeddings, chunks, "
                                   "results)."),
@@ -112,9 +113,9 @@ def run(
 
       feedback2journey run 'exports/2026-*.csv' --engine dask --scheduler tcp://10.0.0.5:8786 --out big
 
-    A killed run resumes: run the same command again and finished chunks are skipped. Unchanged chunks come from
-    the cache, and a run identical to an earlier one (same rows, options and code) takes its outputs from the result
-    cache instead of recomputing them (--no-result-cache recomputes; --no-cache disables every cache).
+    A killed run resumes: run the same command again and finished chunks are skipped.
+
+    A run identical to an earlier one (same rows, options and code) takes its outputs from the result cache.
     """
     from feedback2journey.batch import BatchOptions, run_batch
     from feedback2journey.progress import Reporter, RichReporter
