@@ -89,7 +89,8 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
               segment_by: str | None = None, model: str | Path | None = None, embedder: dict | None = None,
               cluster_on: str | None = None, previous=None, curation=None, xlsx: bool = False,
               options: BatchOptions | None = None, reporter: Reporter | None = None, models=None):
-    """Analyze files chunk by chunk into ``out_dir`` and write every output. Returns (JourneyResult, paths).
+    """Analyze files chunk by chunk into ``out_dir`` and write every output. Returns (JourneyResult, paths): a
+    ``result_cache.CachedResult`` when an identical run's outputs were linked (``options.result_cache``).
 
     ``embedder``: keyword arguments for ``Embedder`` (cache_dir, speed...). Same inputs and options give the
     same outputs as ``analyze``; a killed run resumes from its finished chunks.
@@ -250,12 +251,16 @@ def _from_result_cache(files: dict[str, Path], out_dir: Path, key: str, timings:
                        models):
     """A cached run's outputs linked into ``out_dir``; its run.json keeps what the outputs describe (rows, models,
     clustering) and gets this run's timings, batch and cache figures."""
+    from datetime import datetime, timezone
+
     from feedback2journey.result_cache import CachedResult, restore
 
     info = json.loads(files["run.json"].read_text(encoding="utf-8"))
     cache = models.embedder.cache
-    info.update(timings_s=timings, batch=batch, result_cache={"key": key, "hit": True}, embedding_cache=None if
-                cache is None else {"path": str(cache.path), "hits": cache.hits, "misses": cache.misses})
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")  # the outputs' "generated" is the cached run's
+    info.update(timings_s=timings, batch=batch, result_cache={"key": key, "hit": True, "run_at": now},
+                embedding_cache=None if cache is None else {"path": str(cache.path), "hits": cache.hits,
+                                                            "misses": cache.misses})
     paths = restore(files, out_dir, info, started)
     return CachedResult(paths, info), paths
 
