@@ -132,7 +132,19 @@ def test_stopped_run_resumes_to_the_same_outputs(tmp_path, models, config):
         return Models(config, embedder=Embedder(cache_dir=tmp_path / cache))
 
     ref_models = fresh_models("cache-ref")
+    ref_models.embedder._model = models.embedder.model  # the loaded MiniLM, with a spy on what it encodes
+    encoded, original = [], models.embedder.model.iter_encode
+    ref_models.embedder._model = type("Spy", (), {
+        "canonical": True, "get_embedding_dimension": lambda self: 384,
+        "iter_encode": lambda self, texts: (encoded.extend(texts), original(texts))[1]})()
     run_batch([data], config, tmp_path / "ref", models=ref_models, options=BatchOptions(**opts))
+    # a text repeated across chunks (greetings, closers, boilerplate) is encoded once per run, not per chunk
+    segments = pd.read_parquet(tmp_path / "ref" / "segments.parquet", columns=["item_id", "text"])
+    chunk_of = {item: i // 40 for i, item in enumerate(pd.read_parquet(tmp_path / "ref" / "items.parquet")["item_id"])}
+    spread = segments.assign(chunk=segments["item_id"].map(chunk_of)).groupby("text")["chunk"].nunique()
+    assert (spread > 1).sum() >= 3
+    assert len(encoded) == len(set(encoded))
+    ref_models.embedder._model = models.embedder.model
     resumed_models = fresh_models("cache-run")
     with pytest.raises(_Stopped):
         run_batch([data], config, tmp_path / "run", models=resumed_models,

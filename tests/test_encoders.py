@@ -102,6 +102,16 @@ def test_onnx_int8_agrees_with_torch(onnx_embedder, torch_embedder):
     alone = np.vstack([onnx_embedder.model.encode([t]) for t in texts])
     assert ((alone * a).sum(1)).mean() > 0.98
     assert np.array_equal(onnx_embedder.encode(texts), a)  # same input, same batches: identical vectors
+    assert not onnx_embedder.canonical and not onnx_embedder.model.canonical  # so a run hides its own vectors
+
+
+@pytest.mark.slow
+def test_fast_mode_vectors_do_not_depend_on_their_batch_mates(fast_embedder):
+    texts = [f"my order number {n} arrived late" for n in range(100, 171)] + MIXED
+    together = fast_embedder.encode(texts)
+    assert np.array_equal(together[::-1], fast_embedder.encode(texts[::-1]))
+    assert np.array_equal(together[:4], np.vstack([fast_embedder.encode([t]) for t in texts[:4]]))
+    assert fast_embedder.canonical
 
 
 def test_model_ids_differ_per_mode_so_cache_entries_never_mix(tmp_path):

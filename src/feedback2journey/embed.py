@@ -40,7 +40,7 @@ class EmbeddingCache:
     Re-running on an unchanged export embeds nothing; next month's export embeds only its new texts.
     """
 
-    def __init__(self, folder: str | Path, model_id: str, dim: int):
+    def __init__(self, folder: str | Path, model_id: str, dim: int, canonical: bool = True):
         self.path = Path(folder) / "embeddings.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.model_id, self.dim = model_id, dim
@@ -54,16 +54,19 @@ class EmbeddingCache:
                 self.db.execute("ALTER TABLE emb ADD COLUMN run TEXT NOT NULL DEFAULT ''")
                 self.db.execute("ALTER TABLE emb ADD COLUMN chunk INTEGER NOT NULL DEFAULT 0")
         self.hits = self.misses = 0
-        self.run, self.chunk = "", 0
+        self.run, self.chunk, self.canonical = "", 0, canonical
 
     def scope(self, run: str, chunk: int) -> None:
-        """Batch runs (batch.py): chunk ``chunk`` of run ``run`` sees only vectors stored by *other* runs.
+        """Batch runs (batch.py): vectors stored from now on belong to chunk ``chunk`` of run ``run``.
 
-        A vector's last float bits depend on the texts it was batched with, and clustering amplifies such
-        noise. Hiding the current run's own writes makes a chunk's batches depend only on the chunk and the
-        cache as it was when the run began, so a resumed chunk, a Dask worker and the local engine all
-        compute the same floats. For a text stored by several chunks of one run, the lowest chunk's vector is
-        kept, whatever order they finish in, so the next run reads the same vectors this one used first."""
+        A vector's last float bits can depend on the texts it was batched with, and clustering amplifies such
+        noise. The torch and static encoders are ``canonical`` (``fixed_batches``): a vector is a function of
+        its text, so a chunk reuses any vector in the cache, including those its own run's other chunks
+        stored minutes ago, and a text repeated across chunks is encoded once per run. The int8 ONNX encoder
+        is not (its activation scales are per batch), so there a chunk sees only vectors stored by *other*
+        runs: its batches then depend only on the chunk and the cache as it was when the run began, and a
+        resumed chunk, a Dask worker and the local engine compute the same floats. For a text stored by
+        several chunks of one run the lowest chunk's vector is kept, whatever order they finish in."""
         self.run, self.chunk = run, chunk
 
     def key(self, text: str) -> bytes:
@@ -76,7 +79,7 @@ class EmbeddingCache:
         for lo in range(0, len(keys), 900):  # SQLite's limit on bound parameters
             chunk = keys[lo: lo + 900]
             rows = self.db.execute(f"SELECT key, vec FROM emb WHERE key IN ({','.join('?' * len(chunk))}) "
-                                   f"AND run != ?", [*chunk, self.run or "\0"])
+                                   f"AND run != ?", [*chunk, "\0" if self.canonical else self.run or "\0"])
             found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
         out = {i: found[k] for i, k in enumerate(keys) if k in found and found[k].size == self.dim}
         self.hits += len(out)
@@ -119,6 +122,8 @@ class Embedder:
         if backend == "static" and device == "cuda":
             log.warning("the fast (static) model is a table lookup and runs on the CPU; --device cuda is ignored")
         self.speed, self.backend, self.device = speed, backend, device
+        # a text's vector independent of its batch-mates (fixed_batches; int8 ONNX scales per batch, GPUs untested)
+        self.canonical = backend != "onnx" and device == "cpu"
         self.model_path = model_path or default_model_path()
         self._custom_model = model_path  # None = the packaged MiniLM
         base_id = DEFAULT_MODEL_ID if model_path is None else os.path.basename(os.path.normpath(model_path))
@@ -136,7 +141,7 @@ class Embedder:
     @property
     def cache(self) -> EmbeddingCache | None:
         if self._cache is None and self.cache_dir is not None:
-            self._cache = EmbeddingCache(self.cache_dir, self.model_id, self.dim)
+            self._cache = EmbeddingCache(self.cache_dir, self.model_id, self.dim, self.canonical)
         return self._cache
 
     @property
@@ -159,6 +164,13 @@ class Embedder:
     def dim(self) -> int:
         return int(self.model.get_embedding_dimension())
 
+    def _store(self, unique: np.ndarray, out: np.ndarray, done: list[np.ndarray]) -> None:
+        """Write the vectors at the positions in ``done`` to the cache (a killed run keeps them), then forget them."""
+        if self.cache is not None and done:
+            idx = np.concatenate(done)
+            self.cache.put([unique[i] for i in idx], out[idx])
+        done.clear()
+
     def encode(self, texts: Sequence[str], advance: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed ``texts``; duplicates are encoded once, and ``advance(n)`` counts unique texts done."""
         if len(texts) == 0:
@@ -171,6 +183,19 @@ class Embedder:
         if advance and cached:
             advance(len(cached))
         todo = np.asarray([i for i in range(len(unique)) if i not in cached], dtype=int)
+        if not len(todo):
+            return out[inverse.reshape(-1)]
+        if hasattr(self.model, "iter_encode"):  # MiniLM: fixed-shape batches over all the new texts at once
+            done: list[np.ndarray] = []
+            for pos, vecs in self.model.iter_encode([unique[i] for i in todo]):
+                out[todo[pos]] = vecs
+                done.append(todo[pos])
+                if sum(map(len, done)) >= self.chunk_size:
+                    self._store(unique, out, done)
+                if advance:
+                    advance(len(pos))
+            self._store(unique, out, done)
+            return out[inverse.reshape(-1)]
         # Sort by length so each batch pads little; chunks give the progress bar something to show.
         order = todo[np.argsort([len(unique[i]) for i in todo], kind="stable")]
         for lo in range(0, len(order), self.chunk_size):
@@ -178,8 +203,7 @@ class Embedder:
             vecs = self.model.encode([unique[i] for i in idx], batch_size=self.batch_size,
                                      normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
             out[idx] = vecs.astype(np.float32, copy=False)
-            if self.cache is not None:
-                self.cache.put([unique[i] for i in idx], out[idx])
+            self._store(unique, out, [idx])
             if advance:
                 advance(len(idx))
         return out[inverse.reshape(-1)]

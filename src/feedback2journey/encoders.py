@@ -1,7 +1,10 @@
 """Encoder backends behind ``Embedder``: torch MiniLM, int8 ONNX Runtime MiniLM, static model2vec.
 
 Every backend has the two methods ``Embedder`` calls: ``encode(texts, batch_size=...)`` -> float32
-L2-normalised (n, dim), and ``get_embedding_dimension()``.
+L2-normalised (n, dim), and ``get_embedding_dimension()``; the MiniLM backends also ``iter_encode(texts)``,
+batch by batch. ``canonical`` says whether a text's vector depends on the text alone, never on the texts
+encoded with it (``fixed_batches``), so that a vector computed anywhere may be reused anywhere: true for
+torch and static, false for int8 ONNX.
 
 The ONNX and static models are built from the local MiniLM (never a hub download) on first use into
 ``default_cache_dir() / "models"`` under a file lock, in a temporary folder renamed into place when complete,
@@ -25,6 +28,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from feedback2journey import fixed_batches
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,13 @@ def _offline() -> None:
     transformers.logging.disable_progress_bar()
 
 
+def _collect(batches, n: int, dim: int) -> np.ndarray:
+    out = np.empty((n, dim), dtype=np.float32)
+    for pos, vecs in batches:
+        out[pos] = vecs
+    return out
+
+
 def _normalise(vecs: np.ndarray) -> np.ndarray:
     vecs = np.asarray(vecs, dtype=np.float32)
     return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
@@ -83,18 +95,49 @@ def _normalise(vecs: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------- backends
 class TorchEncoder:
-    """sentence-transformers MiniLM; this *is* the SentenceTransformer, so its ``encode`` is the real one."""
+    """sentence-transformers MiniLM, run in fixed-shape batches (``fixed_batches``) through the model's own
+    modules (transformer, mean pooling, normalisation): each vector depends only on its text."""
+
+    canonical = True  # a text's vector does not depend on its batch-mates (Embedder may reuse it anywhere)
+
+    def __init__(self, model):
+        self.st = model  # the SentenceTransformer
 
     @staticmethod
-    def load(model_path: str, device: str):
+    def load(model_path: str, device: str) -> "TorchEncoder":
         _offline()
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(model_path, device=device)
+        return TorchEncoder(SentenceTransformer(model_path, device=device))
+
+    def get_embedding_dimension(self) -> int:
+        return int(self.st.get_embedding_dimension())
+
+    def iter_encode(self, texts: Sequence[str]):
+        """Yield (positions, vectors) batch by batch."""
+        import torch
+
+        ids = self.st.tokenizer(list(texts), truncation=True, max_length=self.st.max_seq_length)["input_ids"]
+        with torch.inference_mode():
+            for pos, rows in fixed_batches.plan([len(x) for x in ids]):
+                batch = torch.tensor(fixed_batches.fill([ids[i] for i in pos], rows), device=self.st.device)
+                features = {"input_ids": batch, "attention_mask": torch.ones_like(batch),
+                            "token_type_ids": torch.zeros_like(batch)}
+                vecs = self.st.forward(features)["sentence_embedding"][: len(pos)]
+                yield pos, torch.nn.functional.normalize(vecs, p=2, dim=1).float().cpu().numpy()
+
+    def encode(self, texts: Sequence[str], **_) -> np.ndarray:
+        return _collect(self.iter_encode(texts), len(texts), self.get_embedding_dimension())
 
 
 class OnnxEncoder:
-    """The int8 ONNX export of MiniLM: ``tokenizers`` tokenizer, mean pooling and L2 norm inside the graph."""
+    """The int8 ONNX export of MiniLM: ``tokenizers`` tokenizer, mean pooling and L2 norm inside the graph.
+
+    Not canonical: dynamic int8 quantisation scales activations per batch, so batch-mates move a vector
+    (measured: min cosine 0.94 between two batchings). Fixed-shape batches are kept because they pad less
+    (12% faster than padded batches of 16); batches of one would be canonical but 38% slower."""
+
+    canonical = False
 
     def __init__(self, folder: str | Path, device: str = "cpu"):
         import onnxruntime as ort
@@ -105,7 +148,7 @@ class OnnxEncoder:
         self.dim = int(meta["dim"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(meta["recipe"]["max_seq_length"]))
-        self.tokenizer.enable_padding(pad_id=int(meta["pad_id"]), pad_token=meta["pad_token"])
+        self.tokenizer.no_padding()  # batches hold texts of one length (fixed_batches): nothing to pad
         providers = ["CPUExecutionProvider"]
         if device == "cuda":
             if "CUDAExecutionProvider" not in ort.get_available_providers():
@@ -120,19 +163,24 @@ class OnnxEncoder:
     def get_embedding_dimension(self) -> int:
         return self.dim
 
-    def encode(self, texts: Sequence[str], batch_size: int = 16, **_) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for lo in range(0, len(texts), batch_size):
-            enc = self.tokenizer.encode_batch(list(texts[lo: lo + batch_size]))
-            ids = np.asarray([e.ids for e in enc], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": np.asarray([e.attention_mask for e in enc], dtype=np.int64),
-                    "token_type_ids": np.zeros_like(ids)}
-            out[lo: lo + batch_size] = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
-        return _normalise(out)
+    def iter_encode(self, texts: Sequence[str]):
+        """Yield (positions, vectors) batch by batch, in fixed-shape batches as ``TorchEncoder``."""
+        encoded = self.tokenizer.encode_batch(list(texts))
+        ids = [e.ids for e in encoded]
+        for pos, rows in fixed_batches.plan([len(x) for x in ids]):
+            batch = np.asarray(fixed_batches.fill([ids[i] for i in pos], rows), dtype=np.int64)
+            feed = {"input_ids": batch, "attention_mask": np.ones_like(batch), "token_type_ids": np.zeros_like(batch)}
+            vecs = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0][: len(pos)]
+            yield pos, _normalise(vecs)
+
+    def encode(self, texts: Sequence[str], **_) -> np.ndarray:
+        return _collect(self.iter_encode(texts), len(texts), self.dim)
 
 
 class StaticEncoder:
     """A model2vec static model: mean of per-token vectors, 100-300x faster than MiniLM on CPU."""
+
+    canonical = True  # a per-text mean: no batch-mates involved
 
     def __init__(self, folder: str | Path):
         from model2vec import StaticModel
