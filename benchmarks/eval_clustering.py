@@ -83,7 +83,8 @@ def check_data(data: Path, names: list[str]) -> None:
 
 def cached_embed(texts: list[str], name: str) -> np.ndarray:
     CACHE.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha1("\x1f".join(texts).encode()).hexdigest()[:16]
+    # the encoder's batching is part of the key: fixed-shape batches (fixed_batches.py) changed the last bits
+    key = hashlib.sha1(("fixed-shape-batches\x1f" + "\x1f".join(texts)).encode()).hexdigest()[:16]
     path = CACHE / f"{name}_{key}.npy"
     if path.exists():
         return np.load(path)

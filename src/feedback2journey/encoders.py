@@ -101,7 +101,7 @@ class TorchEncoder:
     canonical = True  # a text's vector does not depend on its batch-mates (Embedder may reuse it anywhere)
 
     def __init__(self, model):
-        self.st = model  # the SentenceTransformer
+        self.st = model.eval()  # the SentenceTransformer (eval: no dropout; encode() would set it too)
 
     @staticmethod
     def load(model_path: str, device: str) -> "TorchEncoder":
