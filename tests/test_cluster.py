@@ -135,3 +135,26 @@ def test_repeated_rows_are_laid_out_once_and_share_their_point():
     np.testing.assert_array_equal(with_repeats[:len(base)], alone)  # repeats move nobody's point
     np.testing.assert_array_equal(with_repeats[len(base):len(base) + 40], alone[:40])
     np.testing.assert_array_equal(with_repeats[len(base) + 40:], alone[:40])
+
+
+def test_label_phrases_of_every_cluster_are_encoded_in_one_call_with_the_same_ranking():
+    """The encoder runs fixed-shape batches, so one call per cluster would fill a batch with copies each time."""
+    import numpy as np
+
+    from feedback2journey.cluster_label import prefetch, rank_phrases
+
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        vecs = np.array([[len(t), t.count("e"), t.count(" ") + 1, sum(map(ord, t)) % 7] for t in texts], float)
+        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+    lists = [["late parcel", "parcel", "courier"], ["refund", "late parcel", "money back please"]]
+    centroids = [np.array([0.9, 0.3, 0.2, 0.1]), np.array([0.2, 0.1, 0.9, 0.3])]
+    direct = [rank_phrases(kws, c, embed, k=2) for kws, c in zip(lists, centroids)]
+    calls.clear()
+    once = prefetch(embed, lists)
+    assert [rank_phrases(kws, c, once, k=2) for kws, c in zip(lists, centroids)] == direct
+    assert calls == [["late parcel", "parcel", "courier", "refund", "money back please"]]
+    assert prefetch(None, lists) is None and prefetch(embed, [[]]) is embed

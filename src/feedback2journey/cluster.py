@@ -39,8 +39,8 @@ import numpy as np
 from feedback2journey.cluster_cache import ClusteringCache, clustering_key, enable_numba_cache
 from feedback2journey.cluster_knn import exact_cosine_knn, knn_method
 from feedback2journey.cluster_layout import SMALL_COMPONENT, stable_spectral_layout
-from feedback2journey.cluster_label import (Cluster, cluster_terms, non_topical_words, rank_phrases,  # noqa: F401
-                                            topical_mask)
+from feedback2journey.cluster_label import (Cluster, cluster_terms, non_topical_words,  # noqa: F401
+                                            prefetch, rank_phrases, topical_mask)
 from feedback2journey.cluster_select import dbcv, pick_min_cluster_size, score_grid, size_grid
 from feedback2journey.cluster_select import hdbscan_model as make_hdbscan
 from feedback2journey.slots import MASK, SlotMasker, find_slots, masked_vectors
@@ -356,10 +356,11 @@ class PainPointClusterer:
         cents = _centroids(embeddings, assign, ids)
         terms = self._terms(texts, embeddings, assign, ids, cents, docs_per_cluster)
         clusters = {}
+        embed = prefetch(self.embed, [[w for w, _ in kws] for kws in terms])
         for i, (t, c) in enumerate(zip(ids, cents)):
             kws = [w for w, _ in terms[i]]
             clusters[t] = Cluster(t, kws[: self.n_keywords], c, int((assign == t).sum()),
-                                  rank_phrases(kws, c, self.embed))
+                                  rank_phrases(kws, c, embed))
         return clusters
 
     def _terms(self, texts, embeddings, assign, ids, cents, docs_per_group: int):
@@ -391,11 +392,12 @@ class PainPointClusterer:
         cents = _centroids(embeddings, per_row, tids)
         terms = self._terms(texts, embeddings, per_row, tids, cents, 2000)
         labels = {}
+        embed = prefetch(self.embed, [[w for w, _ in kws] for kws in terms])
         for i, c in enumerate(cents):
             members = [t for t in ids if result.clusters[t].theme == i]
             if len(members) == 1:  # a theme of one pain point is named like it
                 labels[i] = result.clusters[members[0]].label
                 continue
             kws = [w for w, _ in terms[i]]
-            labels[i] = Cluster(i, kws, c, 0, rank_phrases(kws, c, self.embed, k=2)).label
+            labels[i] = Cluster(i, kws, c, 0, rank_phrases(kws, c, embed, k=2)).label
         return labels

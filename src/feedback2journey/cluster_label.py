@@ -95,6 +95,17 @@ class Cluster:
         return first + (f" ({', '.join(picked[1:])})" if len(picked) > 1 else "")
 
 
+def prefetch(embed: Callable[[list[str]], np.ndarray] | None, lists: list[list[str]]):
+    """``embed`` answered from one call over every list's phrases: the encoder runs fixed-shape batches
+    (fixed_batches.py), so ~50 small calls, one per cluster, would each fill whole batches with copies. The
+    vectors are the same either way (a vector does not depend on its batch-mates)."""
+    phrases = list(dict.fromkeys(p for kws in lists for p in kws))
+    if embed is None or not phrases:
+        return embed
+    table = dict(zip(phrases, np.asarray(embed(phrases), dtype=np.float32)))
+    return lambda texts: np.stack([table[t] for t in texts])
+
+
 def rank_phrases(candidates: list[str], centroid: np.ndarray, embed: Callable[[list[str]], np.ndarray] | None,
                  k: int = 5, diversity: float = 0.5) -> list[str]:
     """KeyBERT-style: phrases most similar to the centroid, diversified by MMR. Without ``embed``: c-TF-IDF order."""
