@@ -132,8 +132,7 @@ def test_stopped_run_resumes_to_the_same_outputs(tmp_path, models, config):
         return Models(config, embedder=Embedder(cache_dir=tmp_path / cache))
 
     ref_models = fresh_models("cache-ref")
-    ref_models.embedder._model = models.embedder.model  # the loaded MiniLM, with a spy on what it encodes
-    encoded, original = [], models.embedder.model.iter_encode
+    encoded, original = [], models.embedder.model.iter_encode  # the loaded MiniLM, with a spy on what it encodes
     ref_models.embedder._model = type("Spy", (), {
         "canonical": True, "get_embedding_dimension": lambda self: 384,
         "iter_encode": lambda self, texts: (encoded.extend(texts), original(texts))[1]})()

@@ -122,8 +122,6 @@ class Embedder:
         if backend == "static" and device == "cuda":
             log.warning("the fast (static) model is a table lookup and runs on the CPU; --device cuda is ignored")
         self.speed, self.backend, self.device = speed, backend, device
-        # a text's vector independent of its batch-mates (fixed_batches; int8 ONNX scales per batch, GPUs untested)
-        self.canonical = backend != "onnx" and device == "cpu"
         self.model_path = model_path or default_model_path()
         self._custom_model = model_path  # None = the packaged MiniLM
         base_id = DEFAULT_MODEL_ID if model_path is None else os.path.basename(os.path.normpath(model_path))
@@ -131,7 +129,8 @@ class Embedder:
         self._suffix = "" if model_path is None else "@" + encoders.source_fingerprint(self.model_path)
         self.model_id = {"torch": base_id, "onnx": f"{base_id}+onnx-int8{self._suffix}",
                          "static": encoders.STATIC_ID + self._suffix}[backend]
-        self.batch_size = batch_size or {"torch": 64, "onnx": 16, "static": 4096}[backend]
+        # the static model's batch; MiniLM (torch, onnx) runs fixed-shape batches sized by token length instead
+        self.batch_size = batch_size or 4096
         # progress granularity; the static model is so fast that small chunks would only add overhead
         self.chunk_size = chunk_size or (65536 if backend == "static" else 1024)
         self.cache_dir = cache_dir
@@ -159,6 +158,11 @@ class Embedder:
                 folder = encoders.models_dir() / (encoders.STATIC_FOLDER + self._suffix)
                 self._model = encoders.StaticEncoder(encoders.build_fast_model(folder, self._custom_model))
         return self._model
+
+    @property
+    def canonical(self) -> bool:
+        """Whether the backend's vectors depend on the text alone, never on its batch-mates (``fixed_batches``)."""
+        return bool(getattr(self.model, "canonical", False))
 
     @property
     def dim(self) -> int:

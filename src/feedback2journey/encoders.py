@@ -98,10 +98,11 @@ class TorchEncoder:
     """sentence-transformers MiniLM, run in fixed-shape batches (``fixed_batches``) through the model's own
     modules (transformer, mean pooling, normalisation): each vector depends only on its text."""
 
-    canonical = True  # a text's vector does not depend on its batch-mates (Embedder may reuse it anywhere)
-
     def __init__(self, model):
         self.st = model.eval()  # the SentenceTransformer (eval: no dropout; encode() would set it too)
+        # a text's vector does not depend on its batch-mates, so it may be reused anywhere (tested on the CPU;
+        # GPU kernels are not, so there a run keeps hiding its own vectors from its later chunks)
+        self.canonical = self.st.device.type == "cpu"
 
     @staticmethod
     def load(model_path: str, device: str) -> "TorchEncoder":
