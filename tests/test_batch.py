@@ -310,3 +310,19 @@ def test_a_run_whose_rows_are_all_rejected_still_writes_every_output(tmp_path, c
     assert result.run_info["rows_read"] == 2 == result.run_info["rejected"]
     assert pd.read_csv(paths["rejected.csv"])["reason"].tolist() == ["empty text", "whitespace-only text"]
     assert len(pd.read_parquet(paths["items.parquet"])) == 0 and paths["report.html"].exists()
+
+
+def test_a_chunk_computed_by_other_code_is_not_reused(tmp_path, config, monkeypatch):
+    """The chunk cache's keys include the package's own files, as the result cache's do: a chunk that an
+    earlier version of the code computed (or a developer's previous edit) is computed again, not replayed."""
+    from feedback2journey import result_cache
+
+    data = _tickets(tmp_path, 80)
+    emb = {"speed": "fast", "cache_dir": str(tmp_path / "cache")}
+    first, _ = run_batch([data], config, tmp_path / "first", embedder=emb, options=BatchOptions(chunk_rows=40))
+    monkeypatch.setattr(result_cache, "SOURCE_DIGEST", "an edited package")
+    again, _ = run_batch([data], config, tmp_path / "again", embedder=emb, options=BatchOptions(chunk_rows=40))
+    assert first.run_info["batch"]["chunk_cache"]["misses"] == 2
+    assert again.run_info["batch"]["chunk_cache"]["hits"] == 0 and again.run_info["batch"]["chunk_cache"]["misses"] == 2
+    assert again.run_info["result_cache"]["hit"] is False
+    _assert_same_outputs(tmp_path / "first", tmp_path / "again")

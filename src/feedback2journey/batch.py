@@ -98,7 +98,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     from feedback2journey.finish import finish
     from feedback2journey.pipeline import analyze_chunk, cluster_targets
     from feedback2journey.resources import sample_paths
-    from feedback2journey.result_cache import ResultCache, result_key
+    from feedback2journey.result_cache import ResultCache, result_key, source_digest
     from feedback2journey.write import write_outputs
 
     started = time.perf_counter()
@@ -125,8 +125,9 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     chunk_cache, chunk_keys, raw_keys = None, {}, {}
     if models.embedder.cache_dir is not None:  # per-chunk results kept beside the embedding cache
         chunk_cache = ChunkCache(Path(models.embedder.cache_dir) / "chunks")
-    cache_context = {"version": __version__, "config": cfg.hash(), "model": spec.model, "redact": redact,
-                     "embedder": {k: v for k, v in spec.embedder.items() if k != "cache_dir"},
+    # "code": the package's own files, so a chunk computed by other code (an edit, an unreleased build) is a miss
+    cache_context = {"version": __version__, "code": source_digest(), "config": cfg.hash(), "model": spec.model,
+                     "redact": redact, "embedder": {k: v for k, v in spec.embedder.items() if k != "cache_dir"},
                      "embedding": models.embedder.model_id, "cluster_on": cluster_on}
     new_chunks, file_keys = 0, []  # file_keys: each file's last chained chunk key (the result cache's key)
     try:

@@ -14,8 +14,8 @@ pruned past ``max_bytes``):
 
 Entries are hard links to the run's part files (copies when the cache is on another file system), so the two
 entries of a chunk share their bytes. Both keys include everything that changes the results: the package
-version, the config, the models and the options. So a changed row, taxonomy, model or option is a miss, and a
-re-downloaded file with the same content is a hit.
+version and its files' digest (any code edit), the config, the models and the options. So a changed row,
+taxonomy, model, option or line of code is a miss, and a re-downloaded file with the same content is a hit.
 """
 from __future__ import annotations
 

@@ -65,6 +65,11 @@ def _package_digest() -> str:
 SOURCE_DIGEST = _package_digest()
 
 
+def source_digest() -> str:
+    """This package's files as loaded (read at import): the chunk cache's keys include it too (batch.py)."""
+    return SOURCE_DIGEST
+
+
 @cache
 def _versions() -> dict[str, str]:
     out = {}
