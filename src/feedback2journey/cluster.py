@@ -392,11 +392,11 @@ class PainPointClusterer:
         cents = _centroids(embeddings, per_row, tids)
         terms = self._terms(texts, embeddings, per_row, tids, cents, 2000)
         labels = {}
-        embed = prefetch(self.embed, [[w for w, _ in kws] for kws in terms])
+        members = [[t for t in ids if result.clusters[t].theme == i] for i in tids]
+        embed = prefetch(self.embed, [[w for w, _ in terms[i]] for i in tids if len(members[i]) > 1])
         for i, c in enumerate(cents):
-            members = [t for t in ids if result.clusters[t].theme == i]
-            if len(members) == 1:  # a theme of one pain point is named like it
-                labels[i] = result.clusters[members[0]].label
+            if len(members[i]) == 1:  # a theme of one pain point is named like it
+                labels[i] = result.clusters[members[i][0]].label
                 continue
             kws = [w for w, _ in terms[i]]
             labels[i] = Cluster(i, kws, c, 0, rank_phrases(kws, c, embed, k=2)).label
