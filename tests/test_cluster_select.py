@@ -78,7 +78,7 @@ def test_fit_uses_the_rule_and_reports_the_scores(monkeypatch):
     texts = [f"{w} problem number {i}" for w in ["refund", "parcel", "login", "invoice"] for i in range(700)]
     seen = {}
 
-    def fake_scores(red, grid):
+    def fake_scores(red, grid, tree_cache=None):
         seen["grid"] = list(grid)
         return list(0.4 - 0.01 * np.arange(len(grid)))
 
@@ -135,3 +135,27 @@ def test_hdbscan_starts_no_worker_processes_on_large_fits():
             "print(len(labels), len(kids))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True)
     assert out.stdout.split() == ["17000", "0"]
+
+
+def test_the_grid_builds_the_spanning_tree_once_with_the_same_labels_and_scores(monkeypatch, tmp_path):
+    """Every size of a grid on more than ~7,500 rows has min_samples 10: one tree, condensed per size."""
+    import hdbscan.hdbscan_ as hdbscan_impl
+
+    from feedback2journey.cluster_select import dbcv, hdbscan_model, min_samples_for, score_grid
+
+    rng = np.random.default_rng(3)
+    x = np.vstack([c + rng.normal(scale=0.6, size=(450, 5)) for c in rng.normal(scale=4, size=(6, 5))])
+    grid = [30, 36, 43, 52]
+    assert {min_samples_for(m) for m in grid} == {10}
+    plain = score_grid(x, grid)
+    calls = []
+    build = hdbscan_impl._hdbscan_boruvka_kdtree
+    monkeypatch.setattr(hdbscan_impl, "_hdbscan_boruvka_kdtree", lambda *a, **k: calls.append(1) or build(*a, **k))
+    shared = score_grid(x, grid, str(tmp_path))
+    assert shared == plain and len(calls) == 1  # 4 fits, 1 tree
+    final = hdbscan_model(40, len(x), str(tmp_path)).fit(x)  # the final fit: the same tree again
+    assert len(calls) == 1
+    hdbscan_model(12, len(x), str(tmp_path)).fit(x)  # min_samples 4: another tree
+    assert len(calls) == 2
+    alone = hdbscan_model(40, len(x)).fit(x)
+    assert np.array_equal(final.labels_, alone.labels_) and dbcv(final) == dbcv(alone)

@@ -29,6 +29,7 @@ name is ever given to BERTopic, so nothing is fetched from a hub.
 from __future__ import annotations
 
 import logging
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -278,25 +279,29 @@ class PainPointClusterer:
     def _fit_sample(self, texts: list[str], emb: np.ndarray, p: dict) -> tuple[np.ndarray, int, float]:
         from bertopic import BERTopic
         from bertopic.dimensionality import BaseDimensionalityReduction
-        reduced = self._reduce(emb, p)
-        # The minimum cluster size by density-based cluster validity (DBCV, HDBSCAN's relative_validity_): unlike
-        # silhouette it does not reward shattering a theme into many tight fragments. Near-ties are resolved
-        # by a stable rule (cluster_select), so a small change of the data does not jump the granularity.
-        scores = score_grid(reduced, p["mcs_grid"])
-        mcs = pick_min_cluster_size(p["mcs_grid"], scores)
-        p["dbcv_grid"] = [round(x, 4) for x in scores]
-        hdbscan_model = make_hdbscan(mcs, len(reduced))  # at most half the rows per cluster
-        # BERTopic runs the chosen HDBSCAN on the already-reduced vectors (reduction done once, above).
         from feedback2journey.cluster_label import _vectorizer
 
-        model = BERTopic(embedding_model=None, umap_model=BaseDimensionalityReduction(), hdbscan_model=hdbscan_model,
-                         vectorizer_model=_vectorizer(min_df=1), calculate_probabilities=False, verbose=False)
-        logging.getLogger("BERTopic").setLevel(logging.ERROR)  # set after init, which resets it
-        try:
-            topics, _ = model.fit_transform(texts, embeddings=reduced)
-        except ValueError:  # vocabulary too small for c-TF-IDF: fall back to the clustering alone
-            topics = hdbscan_model.fit_predict(reduced)
-        return np.asarray(topics, dtype=int), int(mcs), dbcv(hdbscan_model)
+        reduced = self._reduce(emb, p)
+        # every HDBSCAN fit below builds the same spanning tree (cluster_select.hdbscan_model): build it once
+        with tempfile.TemporaryDirectory(prefix="f2j-hdbscan-") as tree_cache:
+            # The minimum cluster size by density-based cluster validity (DBCV, HDBSCAN's relative_validity_):
+            # unlike silhouette it does not reward shattering a theme into many tight fragments. Near-ties are
+            # resolved by a stable rule (cluster_select), so a small change of the data does not jump the
+            # granularity.
+            scores = score_grid(reduced, p["mcs_grid"], tree_cache)
+            mcs = pick_min_cluster_size(p["mcs_grid"], scores)
+            p["dbcv_grid"] = [round(x, 4) for x in scores]
+            hdbscan_model = make_hdbscan(mcs, len(reduced), tree_cache)  # at most half the rows per cluster
+            # BERTopic runs the chosen HDBSCAN on the already-reduced vectors (reduction done once, above).
+            model = BERTopic(embedding_model=None, umap_model=BaseDimensionalityReduction(),
+                             hdbscan_model=hdbscan_model, vectorizer_model=_vectorizer(min_df=1),
+                             calculate_probabilities=False, verbose=False)
+            logging.getLogger("BERTopic").setLevel(logging.ERROR)  # set after init, which resets it
+            try:
+                topics, _ = model.fit_transform(texts, embeddings=reduced)
+            except ValueError:  # vocabulary too small for c-TF-IDF: fall back to the clustering alone
+                topics = hdbscan_model.fit_predict(reduced)
+            return np.asarray(topics, dtype=int), int(mcs), dbcv(hdbscan_model)
 
     def _reduce(self, emb: np.ndarray, p: dict) -> np.ndarray:
         try:

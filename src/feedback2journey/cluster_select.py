@@ -32,8 +32,14 @@ def min_samples_for(mcs: int) -> int:
     return int(np.clip(mcs // 3, 3, 10))
 
 
-def hdbscan_model(mcs: int, n: int):
+def hdbscan_model(mcs: int, n: int, tree_cache: str | None = None):
     """The HDBSCAN that is fitted (and scored) for minimum cluster size ``mcs`` on ``n`` rows.
+
+    ``tree_cache``: a folder where HDBSCAN's own ``memory`` keeps the minimum spanning tree. The tree depends
+    on the data and ``min_samples`` only, not on ``mcs``, and ``min_samples_for`` is 10 for every size of a
+    grid on more than ~7,500 rows: so the grid's 19 fits and the final one build it once and differ only in
+    condensing it (measured on 22,000 clothing-review segments: 5.3 s of boruvka down to 0.3 s). The
+    labels and scores are the same arrays as without it (tested).
 
     ``max_cluster_size`` = half the rows: excess-of-mass selection sometimes takes the first split of the whole
     tree, one cluster of ~95% of the rows and a small one. On SemEval's 630 negative restaurant sentences that
@@ -45,11 +51,12 @@ def hdbscan_model(mcs: int, n: int):
     alive for the rest of the run: 829 MB on top of a 1M-row run's peak, and slower in wall time on 2 cores
     (a 50,000-point fit at 19 sizes: 17.8 s against 22.8 s). The labels are the same."""
     from hdbscan import HDBSCAN
+    from joblib import Memory
 
     cap = int(n * MAX_CLUSTER_SHARE)
     return HDBSCAN(min_cluster_size=mcs, min_samples=min_samples_for(mcs), metric="euclidean",
                    cluster_selection_method="eom", gen_min_span_tree=True, max_cluster_size=cap if cap > mcs else 0,
-                   core_dist_n_jobs=1)
+                   core_dist_n_jobs=1, memory=tree_cache if tree_cache is not None else Memory(None, verbose=0))
 
 
 def size_grid(n: int, points: int = GRID_POINTS) -> list[int]:
@@ -92,13 +99,13 @@ def dbcv(fitted) -> float:
         return -1.0
 
 
-def score_grid(reduced: np.ndarray, grid: list[int]) -> list[float]:
+def score_grid(reduced: np.ndarray, grid: list[int], tree_cache: str | None = None) -> list[float]:
     """DBCV (HDBSCAN's fast ``relative_validity_``) of an HDBSCAN fit per grid size; -1 when a size gives
-    fewer than two clusters or is not smaller than the data."""
+    fewer than two clusters or is not smaller than the data. ``tree_cache``: see ``hdbscan_model``."""
     scores = []
     for mcs in grid:
         if mcs >= len(reduced):
             scores.append(-1.0)
             continue
-        scores.append(dbcv(hdbscan_model(mcs, len(reduced)).fit(reduced)))
+        scores.append(dbcv(hdbscan_model(mcs, len(reduced), tree_cache).fit(reduced)))
     return scores
