@@ -284,10 +284,8 @@ class PainPointClusterer:
         reduced = self._reduce(emb, p)
         # every HDBSCAN fit below builds the same spanning tree (cluster_select.hdbscan_model): build it once
         with tempfile.TemporaryDirectory(prefix="f2j-hdbscan-") as tree_cache:
-            # The minimum cluster size by density-based cluster validity (DBCV, HDBSCAN's relative_validity_):
-            # unlike silhouette it does not reward shattering a theme into many tight fragments. Near-ties are
-            # resolved by a stable rule (cluster_select), so a small change of the data does not jump the
-            # granularity.
+            # minimum cluster size by DBCV (unlike silhouette, it does not reward shattering a theme), near-ties
+            # resolved by a stable rule (cluster_select): a small change of the data does not jump granularity
             scores = score_grid(reduced, p["mcs_grid"], tree_cache)
             mcs = pick_min_cluster_size(p["mcs_grid"], scores)
             p["dbcv_grid"] = [round(x, 4) for x in scores]
