@@ -97,8 +97,9 @@ class Cluster:
 
 def prefetch(embed: Callable[[list[str]], np.ndarray] | None, lists: list[list[str]]):
     """``embed`` answered from one call over every list's phrases: the encoder runs fixed-shape batches
-    (fixed_batches.py), so ~50 small calls, one per cluster, would each fill whole batches with copies. The
-    vectors are the same either way (a vector does not depend on its batch-mates)."""
+    (fixed_batches.py), so ~50 small calls, one per cluster, would each fill whole batches with copies. With
+    torch and static the vectors are the same either way (a vector does not depend on its batch-mates); int8
+    ONNX vectors depend on their batch-mates, so there one call gives other vectors than 50 would."""
     phrases = list(dict.fromkeys(p for kws in lists for p in kws))
     if embed is None or not phrases:
         return embed
