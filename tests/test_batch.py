@@ -207,6 +207,20 @@ def test_worker_processes_give_the_in_process_outputs(tmp_path, config):
     _assert_same_outputs(tmp_path / "one", tmp_path / "two")
 
 
+def test_a_helper_process_taking_half_of_each_chunk_gives_the_same_outputs(tmp_path, config, monkeypatch):
+    """Accurate mode's helper (halves.py) segments, classifies and scores half of each chunk's rows; the encoder
+    stays in this process. The rows must be the ones one process gives."""
+    import feedback2journey.halves as halves
+
+    monkeypatch.setattr(halves, "MIN_ROWS", 10)  # the fixture's chunks are small
+    data = _tickets(tmp_path, 120)
+    alone, _ = run_batch([data], config, tmp_path / "one", options=BatchOptions(chunk_rows=40, halves=False))
+    helped, _ = run_batch([data], config, tmp_path / "two", options=BatchOptions(chunk_rows=40, halves=True))
+    assert alone.run_info["batch"]["helper_rows"] is None
+    assert helped.run_info["batch"]["helper_rows"] == 60  # half of each of the 3 chunks
+    _assert_same_outputs(tmp_path / "one", tmp_path / "two")
+
+
 def test_workers_keep_torch_out_unless_the_encoder_runs_on_it(config):
     """Fast and ONNX workers never run torch; importing it (via spaCy's thinc) cost ~180 MB per worker."""
     from feedback2journey.batch import ModelSpec, _PoolRunner

@@ -34,6 +34,8 @@ from feedback2journey.progress import Reporter
 from feedback2journey.read import InputError
 
 log = logging.getLogger(__name__)
+HALVES_MIN_ROWS = 2000  # smaller inputs would not repay the helper's start (~3 s, while this process reads)
+
 
 @dataclass
 class BatchOptions:
@@ -50,6 +52,8 @@ class BatchOptions:
     threads: int | None = None  # encoder threads per worker (None: Dask = this process's count, jobs = split it)
     stop_after_chunks: int | None = None  # testing aid: stop (as if killed) after this many new chunks
     result_cache: bool = True  # an unchanged run takes its outputs from the result cache (needs the chunk cache)
+    halves: bool | None = None  # a helper process takes half of the text-only steps (halves.py); None = auto:
+    # accurate mode in one process on a machine with 2+ cores, once the input is over HALVES_MIN_ROWS
 
 
 @dataclass
@@ -122,6 +126,9 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     jobs = opts.jobs or (auto_jobs() if fast and estimate > 4 * opts.chunk_rows else 1)
     # workers start with the first chunk that needs them: a rerun served by the chunk cache starts none
     use_workers, runner = opts.engine == "dask" or jobs > 1, None
+    halves = None  # started with the first chunk that is computed here, like the workers
+    use_halves = not use_workers and (opts.halves if opts.halves is not None else
+                                      not fast and estimate >= HALVES_MIN_ROWS and auto_jobs() > 1)
     chunk_cache, chunk_keys, raw_keys = None, {}, {}
     if models.embedder.cache_dir is not None:  # per-chunk results kept beside the embedding cache
         chunk_cache = ChunkCache(Path(models.embedder.cache_dir) / "chunks")
@@ -202,7 +209,11 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                     else:
                         if models.embedder.cache is not None:
                             models.embedder.cache.scope(store.run_id, n)
-                        store_chunk(n, items, rejects, meta, analyze_chunk(items, models, None, timings))
+                        if use_halves and halves is None:
+                            from feedback2journey.halves import HalfHelper
+
+                            halves = HalfHelper(models.row_steps())
+                        store_chunk(n, items, rejects, meta, analyze_chunk(items, models, None, timings, halves))
                     chunk_ids.append(n)
                     n += 1
                     new_chunks += 1
@@ -218,11 +229,14 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     finally:
         if runner is not None:
             runner.close()
+        if halves is not None:
+            halves.close()
     timings["chunks"] = round(time.perf_counter() - started, 3)
     store.chunks = chunk_ids
 
     def batch_info() -> dict:
         return {"engine": opts.engine, "jobs": jobs if opts.engine == "local" else None, "chunk_rows": opts.chunk_rows,
+                "helper_rows": halves.rows if halves is not None else None,
                 "chunks": len(chunk_ids), "resumed_chunks": len(chunk_ids) - new_chunks, "peak_rss_mb": peak_rss_mb(),
                 "chunk_cache": chunk_cache.stats() if chunk_cache is not None else None}
 

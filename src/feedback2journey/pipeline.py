@@ -68,6 +68,11 @@ class Models:
             self.touchpoint_classifier = self.journey_classifier.touchpoint
             self._fitted = True
 
+    def row_steps(self) -> RowSteps:
+        """The fitted per-row steps without the encoder (what a ``halves`` helper process receives)."""
+        self.ensure_fitted()
+        return RowSteps(self.segmenter, self.journey_classifier, self.channels, self.scorer, self.embedder.model_id)
+
     def ids(self) -> dict:
         return {"embedding": self.embedder.model_id, "sentence_splitter": f"{SPACY_MODEL}:{self.segmenter.method}",
                 "classifier": (f"head:{Path(self.model).name}" if self.model is not None else
@@ -134,9 +139,49 @@ class ChunkResult:
     embeddings: np.ndarray
 
 
+@dataclass
+class RowSteps:
+    """The per-row steps without the encoder: segment, and classify + feel given the embeddings. Small and
+    picklable (~1.5 MB), so a helper process can run them on half of each chunk (``halves.py``)."""
+
+    segmenter: Segmenter
+    classifier: JourneyClassifier
+    channels: ChannelResolver
+    scorer: SentimentScorer
+    model_id: str
+
+    def segment(self, items: pd.DataFrame) -> pd.DataFrame:
+        return self.segmenter.segment(items)
+
+    def label(self, items: pd.DataFrame, segments: pd.DataFrame, embeddings: np.ndarray,
+              analysis: list[str]) -> tuple[pd.DataFrame, dict]:
+        """Stage, touchpoint, channel and feelings for ``segments`` (all of them from ``items``). Row by row:
+        a chunk labelled in parts gives the same rows as labelled whole. Returns (segments, seconds per step)."""
+        t = time.perf_counter()
+        stage, touch = self.classifier.predict(embeddings, analysis)  # joint stage x touchpoint
+        item_channel = self.channels.resolve(items).set_axis(items["item_id"])
+        item_source = items.set_index("item_id")["source"]
+        segments = segments.assign(
+            stage=stage["label"].values, stage_confidence=stage["confidence"].values,
+            stage_evidence=stage["evidence"].values, touchpoint=touch["label"].values,
+            touchpoint_confidence=touch["confidence"].values, touchpoint_evidence=touch["evidence"].values,
+            channel=segments["item_id"].map(item_channel).values,
+            source=segments["item_id"].map(item_source).values,
+        )
+        seconds = {"classify": time.perf_counter() - t}
+        t = time.perf_counter()
+        feelings = self.scorer.score(segments["text"], embeddings=embeddings, model_id=self.model_id)
+        segments = pd.concat([segments, feelings.set_axis(segments.index)], axis=1)
+        seconds["feel"] = time.perf_counter() - t
+        return segments, seconds
+
+
 def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None = None,
-                  timings: dict | None = None) -> ChunkResult:
-    """Segment, embed, classify and score one chunk of items (the per-row steps; no state across chunks)."""
+                  timings: dict | None = None, halves=None) -> ChunkResult:
+    """Segment, embed, classify and score one chunk of items (the per-row steps; no state across chunks).
+
+    ``halves``: a ``halves.HalfHelper`` that runs segment and classify + feel on half of the rows in a second
+    process while this one does the other half; the encoder runs here alone. Same rows either way."""
     reporter = reporter or Reporter()
     timings = timings if timings is not None else {}
 
@@ -145,8 +190,11 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
         return time.perf_counter()
 
     t = time.perf_counter()
+    steps = models.row_steps()  # fits the zero-shot prototypes on the first call
+    t = lap("classify", t)
     with reporter.step("Segmenting", total=len(items)) as advance:
-        segments = models.segmenter.segment(items, advance=advance)
+        segments = halves.segment(items) if halves is not None else steps.segment(items)
+        advance(len(items))
     # Every kept item has text with letters, so it has at least one segment.
     t = lap("segment", t)
 
@@ -155,24 +203,16 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
         embeddings = models.embedder.encode(analysis, advance=advance)
     t = lap("embed", t)
 
-    models.ensure_fitted()
-    stage, touch = models.journey_classifier.predict(embeddings, analysis)  # joint stage x touchpoint
-    item_channel = models.channels.resolve(items).set_axis(items["item_id"])
-    item_source = items.set_index("item_id")["source"]
-    segments = segments.assign(
-        stage=stage["label"].values, stage_confidence=stage["confidence"].values, stage_evidence=stage["evidence"].values,
-        touchpoint=touch["label"].values, touchpoint_confidence=touch["confidence"].values,
-        touchpoint_evidence=touch["evidence"].values,
-        channel=segments["item_id"].map(item_channel).values,
-        source=segments["item_id"].map(item_source).values,
-    )
-    t = lap("classify", t)
-
-    with reporter.step("Scoring sentiment", total=len(segments)) as advance:
-        feelings = models.scorer.score(segments["text"], embeddings=embeddings, model_id=models.embedder.model_id)
+    with reporter.step("Classifying and scoring", total=len(segments)) as advance:
+        if halves is not None:
+            segments, seconds = halves.label(items, segments, embeddings, analysis)
+        else:
+            segments, seconds = steps.label(items, segments, embeddings, analysis)
         advance(len(segments))
-    segments = pd.concat([segments, feelings.set_axis(segments.index)], axis=1)
-    lap("feel", t)
+    wall = time.perf_counter() - t  # the two steps' share of the wall clock (both halves run at once)
+    total = sum(seconds.values()) or 1.0
+    for name in ("classify", "feel"):
+        timings[name] = round(timings.get(name, 0.0) + wall * seconds[name] / total, 3)
     return ChunkResult(segments, embeddings)
 
 
