@@ -221,6 +221,16 @@ def test_a_helper_process_taking_half_of_each_chunk_gives_the_same_outputs(tmp_p
     _assert_same_outputs(tmp_path / "one", tmp_path / "two")
 
 
+def test_the_helper_starts_only_for_inputs_with_enough_text():
+    from feedback2journey.batch import HALVES_MIN_CHARS, _halves_pay_off
+
+    chunk = pd.DataFrame({"text": ["x" * 300] * 100})  # 30,000 characters in 100 rows
+    rows_needed = HALVES_MIN_CHARS // 300
+    assert _halves_pay_off(chunk, 100, rows_needed)
+    assert not _halves_pay_off(chunk, 100, rows_needed - 100)
+    assert not _halves_pay_off(chunk.assign(text="short query"), 100, rows_needed)
+
+
 def test_workers_keep_torch_out_unless_the_encoder_runs_on_it(config):
     """Fast and ONNX workers never run torch; importing it (via spaCy's thinc) cost ~180 MB per worker."""
     from feedback2journey.batch import ModelSpec, _PoolRunner

@@ -87,7 +87,8 @@ def run(
     workers: int = typer.Option(2, "--workers", min=1, help="LocalCluster workers for --engine dask."),
     jobs: str = typer.Option("auto", "--jobs", "-j", help="Worker processes for the per-row steps with --engine "
                              "local: a number, or auto (with --speed fast, one per core, up to 4, once the input "
-                             "spans more than 4 chunks; otherwise 1 = all in this process)."),
+                             "spans more than 4 chunks; in accurate mode a helper process segments, classifies and scores half of "
+                             "each chunk while the encoder stays here; 1 = all in this process)."),
     keep_parts: bool = typer.Option(False, "--keep-parts", help="Keep the per-chunk parts in OUT/.f2j-work."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ):
@@ -244,6 +245,7 @@ def _summary(result, report: Path) -> None:
             resumed += f", {batch['chunk_cache']['hits']} unchanged (from the cache)"
         err.print(f"  {batch['chunks']} chunk(s){resumed} · peak memory {batch['peak_rss_mb']:,.0f} MB · "
                   f"engine {batch['engine']}" + (f" ({batch['jobs']} processes)" if (batch.get("jobs") or 1) > 1
+                                                  else " (+ a helper process)" if batch.get("helper_rows")
                                                   else ""), highlight=False)
     if (info.get("result_cache") or {}).get("hit"):
         err.print("  outputs from the result cache: an identical run finished before (--no-result-cache recomputes)",
