@@ -180,8 +180,9 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
                   timings: dict | None = None, halves=None) -> ChunkResult:
     """Segment, embed, classify and score one chunk of items (the per-row steps; no state across chunks).
 
-    ``halves``: a ``halves.HalfHelper`` that runs segment and classify + feel on half of the rows in a second
-    process while this one does the other half; the encoder runs here alone. Same rows either way."""
+    ``halves``: a ``halves.HalfHelper`` (built from ``models.row_steps()``) that runs segment and classify + feel
+    on half of the rows in a second process while this one does the other half; the encoder runs here alone.
+    Same rows either way."""
     reporter = reporter or Reporter()
     timings = timings if timings is not None else {}
 
@@ -190,10 +191,10 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
         return time.perf_counter()
 
     t = time.perf_counter()
-    steps = models.row_steps()  # fits the zero-shot prototypes on the first call
+    steps = halves if halves is not None else models.row_steps()  # the first call fits the zero-shot prototypes
     t = lap("classify", t)
     with reporter.step("Segmenting", total=len(items)) as advance:
-        segments = halves.segment(items) if halves is not None else steps.segment(items)
+        segments = steps.segment(items)
         advance(len(items))
     # Every kept item has text with letters, so it has at least one segment.
     t = lap("segment", t)
@@ -204,10 +205,7 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
     t = lap("embed", t)
 
     with reporter.step("Classifying and scoring", total=len(segments)) as advance:
-        if halves is not None:
-            segments, seconds = halves.label(items, segments, embeddings, analysis)
-        else:
-            segments, seconds = steps.label(items, segments, embeddings, analysis)
+        segments, seconds = steps.label(items, segments, embeddings, analysis)
         advance(len(segments))
     wall = time.perf_counter() - t  # the two steps' share of the wall clock (both halves run at once)
     total = sum(seconds.values()) or 1.0

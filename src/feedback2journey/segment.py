@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -138,7 +138,7 @@ class Segmenter:
             out.append(segs)
         return out
 
-    def segment(self, items: pd.DataFrame, advance: Callable[[int], None] | None = None) -> pd.DataFrame:
+    def segment(self, items: pd.DataFrame) -> pd.DataFrame:
         texts = items["text"].tolist()
         # Everything per line depends on the line alone, and lines repeat (greetings, closers, boilerplate):
         # each distinct line is split once.
@@ -156,8 +156,6 @@ class Segmenter:
                     parts.append(line[a:b])
                     k += 1
                 pos += len(line) + 1
-        if advance:
-            advance(len(texts))
         frame = pd.DataFrame(dict(zip(SEGMENT_BASE, (ids, index, starts, ends, parts))), columns=SEGMENT_BASE)
         return frame.astype({"segment_index": "int32", "start": "int32", "end": "int32"})
 
