@@ -364,10 +364,26 @@ def auto_jobs() -> int:
     return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4))
 
 
+def exit_with_parent(every_s: float = 1.0) -> None:
+    """In a worker process: exit when the process that started it is gone (``kill -9``), instead of idling on
+    with its models. A daemon thread that checks the parent's pid once a second."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def _start_worker(spec: ModelSpec, threads: int) -> None:
     import gc
     import sys
 
+    exit_with_parent()
     if not spec.needs_torch() and "torch" not in sys.modules:
         # spaCy's thinc imports torch when it is installed (~180 MB per worker) though nothing here runs on it:
         # a None entry makes that import fail, and thinc falls back to numpy as it does without torch

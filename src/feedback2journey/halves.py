@@ -28,6 +28,9 @@ _STEPS = None  # the helper process's RowSteps, received once at start
 
 def _start(steps) -> None:
     global _STEPS
+    from feedback2journey.batch import exit_with_parent
+
+    exit_with_parent()  # a killed run leaves no helper behind
     if "torch" not in sys.modules:
         sys.modules["torch"] = None  # nothing here encodes; spaCy's thinc would import torch (~180 MB) otherwise
     from threadpoolctl import threadpool_limits
