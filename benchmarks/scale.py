@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,6 +110,7 @@ def run_mode(path: str, mode: str, chunk_rows: int, engine: str, jobs: int = 0, 
         run_batch([path], cfg, tmp / "rerun-finish", models=models, embedder=kwargs,
                   options=BatchOptions(chunk_rows=chunk_rows, engine=engine, jobs=jobs, result_cache=False))
         finish_s = time.perf_counter() - t
+    shutil.rmtree(tmp, ignore_errors=True)  # outputs and caches: gigabytes at 1M rows, left behind they fill /tmp
     return {"mode": mode, "engine": engine, "items": info["analyzed"], "rows": info["rows_read"],
             "segments": info["segments"], "unique_texts": len(texts), "load_s": round(load_s, 1),
             "wall_s": round(wall, 1), "items_per_s": round(info["rows_read"] / wall, 1),
