@@ -130,8 +130,12 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     use_workers, runner = opts.engine == "dask" or jobs > 1, None
     halves = None  # started with the first chunk that is computed here, like the workers
     # auto (with --jobs auto, accurate mode, 2+ cores): None until the first computed chunk shows the text's length
-    use_halves = False if use_workers else opts.halves if opts.halves is not None else \
-        None if opts.jobs == 0 and not fast and auto_jobs() > 1 else False
+    if use_workers:
+        use_halves = False
+    elif opts.halves is not None:
+        use_halves = opts.halves
+    else:
+        use_halves = None if opts.jobs == 0 and not fast and auto_jobs() > 1 else False
     chunk_cache, chunk_keys, raw_keys = None, {}, {}
     if models.embedder.cache_dir is not None:  # per-chunk results kept beside the embedding cache
         chunk_cache = ChunkCache(Path(models.embedder.cache_dir) / "chunks")
@@ -379,15 +383,21 @@ def exit_with_parent(every_s: float = 1.0) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
-def _start_worker(spec: ModelSpec, threads: int) -> None:
-    import gc
+def start_worker_process(keep_torch: bool) -> None:
+    """First thing in a worker or helper process: exit with the parent, and keep torch out unless it encodes."""
     import sys
 
     exit_with_parent()
-    if not spec.needs_torch() and "torch" not in sys.modules:
+    if not keep_torch and "torch" not in sys.modules:
         # spaCy's thinc imports torch when it is installed (~180 MB per worker) though nothing here runs on it:
         # a None entry makes that import fail, and thinc falls back to numpy as it does without torch
         sys.modules["torch"] = None
+
+
+def _start_worker(spec: ModelSpec, threads: int) -> None:
+    import gc
+
+    start_worker_process(keep_torch=spec.needs_torch())
     _set_threads(threads)
     _WORKER_MODELS[spec.key()] = spec.build()  # loaded once, before the first chunk arrives
     gc.collect()

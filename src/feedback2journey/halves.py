@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -28,12 +27,11 @@ _STEPS = None  # the helper process's RowSteps, received once at start
 
 def _start(steps) -> None:
     global _STEPS
-    from feedback2journey.batch import exit_with_parent
-
-    exit_with_parent()  # a killed run leaves no helper behind
-    if "torch" not in sys.modules:
-        sys.modules["torch"] = None  # nothing here encodes; spaCy's thinc would import torch (~180 MB) otherwise
     from threadpoolctl import threadpool_limits
+
+    from feedback2journey.batch import start_worker_process
+
+    start_worker_process(keep_torch=False)  # nothing here encodes; a killed run leaves no helper behind
 
     threadpool_limits(1)  # one core for numpy: the other is the parent's
     _STEPS = steps
