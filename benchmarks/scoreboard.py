@@ -283,6 +283,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = ap.parse_args(argv)
     started = time.perf_counter()
+    commit, dirty = git_state()  # at the start: the code that runs, even if a commit lands meanwhile
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = [n for n in names if n not in SETS]
     if unknown:
@@ -313,8 +314,9 @@ def main(argv=None) -> int:
         sets[name] = {"sample": ld.sample, "notes": ld.notes, "wall_s": round(c.wall, 2),
                       "rejected": int(len(c.result.rejected)), "timings_s": c.result.run_info.get("timings_s")}
     rows.sort(key=lambda r: next((i for i, p in enumerate(ORDER) if r["measure"].startswith(p)), len(ORDER)))
-    commit, dirty = git_state()
+    import feedback2journey
     board = {"date": dt.date.today().isoformat(), "commit": commit, "dirty": dirty, "data": str(data),
+             "package": str(Path(feedback2journey.__file__).parent),
              "seed": args.seed, "quick": args.quick, "total_s": round(time.perf_counter() - started, 1),
              "absent": absent, "sets": sets, "rows": rows}
     print("\n".join(M.table_lines(rows, color=sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")))))
