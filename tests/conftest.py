@@ -22,7 +22,7 @@ def config():
 @pytest.fixture(scope="session")
 def models(config):
     """The real models (MiniLM, spaCy senter), loaded once for the whole session."""
-    from feedback2journey.pipeline import Models
+    from feedback2journey.run.pipeline import Models
 
     return Models(config)
 

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback2journey.batch import WORK_DIR, BatchOptions, PartStore, run_batch
-from feedback2journey.chunks import expand_inputs, iter_chunks
-from feedback2journey.read import InputError, read_table
+from feedback2journey.run.batch import WORK_DIR, BatchOptions, PartStore, run_batch
+from feedback2journey.inputs.chunks import expand_inputs, iter_chunks
+from feedback2journey.inputs.read import InputError, read_table
 from feedback2journey.resources import sample_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -80,7 +80,7 @@ def test_globs_expand_and_a_missing_pattern_names_the_fix(tmp_path):
 
 
 def test_every_row_is_accounted_for_across_chunks_and_labels_match_in_memory(tmp_path, models, config):
-    from feedback2journey.pipeline import analyze
+    from feedback2journey.run.pipeline import analyze
 
     inputs = [FIXTURES / "helpdesk_tickets.csv", FIXTURES / "bad_rows.csv", FIXTURES / "app_reviews.json"]
     result, paths = run_batch(inputs, config, tmp_path / "out", models=models,
@@ -121,14 +121,14 @@ def test_changed_inputs_or_options_start_the_work_folder_over(tmp_path):
 
 def test_stopped_run_resumes_to_the_same_outputs(tmp_path, models, config):
     """In-process stop after 3 chunks, then the same call again: equal to one uninterrupted run."""
-    from feedback2journey.batch import _Stopped
-    from feedback2journey.embed import Embedder
+    from feedback2journey.run.batch import _Stopped
+    from feedback2journey.embed.embedder import Embedder
 
     data = _tickets(tmp_path, 160)
     opts = dict(chunk_rows=40)
 
     def fresh_models(cache):  # each run with its own, initially empty, embedding cache
-        from feedback2journey.pipeline import Models
+        from feedback2journey.run.pipeline import Models
         return Models(config, embedder=Embedder(cache_dir=tmp_path / cache))
 
     ref_models = fresh_models("cache-ref")
@@ -207,40 +207,16 @@ def test_worker_processes_give_the_in_process_outputs(tmp_path, config):
     _assert_same_outputs(tmp_path / "one", tmp_path / "two")
 
 
-def test_a_helper_process_taking_half_of_each_chunk_gives_the_same_outputs(tmp_path, config, monkeypatch):
-    """Accurate mode's helper (halves.py) segments, classifies and scores half of each chunk's rows; the encoder
-    stays in this process. The rows must be the ones one process gives."""
-    import feedback2journey.halves as halves
-
-    monkeypatch.setattr(halves, "MIN_ROWS", 10)  # the fixture's chunks are small
-    data = _tickets(tmp_path, 120)
-    alone, _ = run_batch([data], config, tmp_path / "one", options=BatchOptions(chunk_rows=40, halves=False))
-    helped, _ = run_batch([data], config, tmp_path / "two", options=BatchOptions(chunk_rows=40, halves=True))
-    assert alone.run_info["batch"]["helper_rows"] is None
-    assert helped.run_info["batch"]["helper_rows"] == 60  # half of each of the 3 chunks
-    _assert_same_outputs(tmp_path / "one", tmp_path / "two")
-
-
-def test_the_helper_starts_only_for_inputs_with_enough_text():
-    from feedback2journey.batch import HALVES_MIN_CHARS, _halves_pay_off
-
-    chunk = pd.DataFrame({"text": ["x" * 300] * 100})  # 30,000 characters in 100 rows
-    rows_needed = HALVES_MIN_CHARS // 300
-    assert _halves_pay_off(chunk, 100, rows_needed)
-    assert not _halves_pay_off(chunk, 100, rows_needed - 100)
-    assert not _halves_pay_off(chunk.assign(text="short query"), 100, rows_needed)
-
-
 def test_workers_keep_torch_out_unless_the_encoder_runs_on_it(config):
     """Fast and ONNX workers never run torch; importing it (via spaCy's thinc) cost ~180 MB per worker."""
-    from feedback2journey.batch import ModelSpec, _PoolRunner
+    from feedback2journey.run.workers import ModelSpec, PoolRunner
 
     assert ModelSpec(config).needs_torch() and ModelSpec(config, embedder={"device": "cuda"}).needs_torch()
     assert not ModelSpec(config, embedder={"backend": "onnx"}).needs_torch()
     fast = ModelSpec(config, embedder={"speed": "fast"})
     assert not fast.needs_torch()
     fast.build()  # as run_batch does before starting workers: the static model exists when they load it
-    runner = _PoolRunner(fast, BatchOptions(threads=1), jobs=1)
+    runner = PoolRunner(fast, jobs=1, threads=1)
     try:
         probe = "(lambda m: (m.get('torch', 0) is None, 'spacy' in m, 'thinc' in m))(__import__('sys').modules)"
         assert runner.pool.submit(eval, probe).result(timeout=300) == (True, True, True)
@@ -327,7 +303,7 @@ def test_replayed_chunks_still_reject_later_duplicate_ids(tmp_path, config, monk
 def test_a_run_whose_rows_are_all_rejected_still_writes_every_output(tmp_path, config):
     path = tmp_path / "blank.csv"
     path.write_text("id,text\n1,\n2,   \n", encoding="utf-8")
-    from feedback2journey.columns import ColumnMapping
+    from feedback2journey.inputs.columns import ColumnMapping
 
     result, paths = run_batch([path], config, tmp_path / "out", columns=ColumnMapping(text=("text",)),
                               embedder={"speed": "fast"})
@@ -339,7 +315,7 @@ def test_a_run_whose_rows_are_all_rejected_still_writes_every_output(tmp_path, c
 def test_a_chunk_computed_by_other_code_is_not_reused(tmp_path, config, monkeypatch):
     """The chunk cache's keys include the package's own files, as the result cache's do: a chunk that an
     earlier version of the code computed (or a developer's previous edit) is computed again, not replayed."""
-    from feedback2journey import result_cache
+    from feedback2journey.run import result_cache
 
     data = _tickets(tmp_path, 80)
     emb = {"speed": "fast", "cache_dir": str(tmp_path / "cache")}

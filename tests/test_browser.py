@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from feedback2journey.pipeline import analyze
+from feedback2journey.run.pipeline import analyze
 
 from conftest import FIXTURES
 

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback2journey.classify import (ChannelResolver, JourneyClassifier, PhraseEvidence, PrototypeClassifier,
+from feedback2journey.classify.zero_shot import (ChannelResolver, JourneyClassifier, PhraseEvidence, PrototypeClassifier,
                                        compatibility, fit_temperature, joint_predict, keyword_pattern,
                                        normalise_word, softmax)
 from feedback2journey.config import Label, Taxonomy
@@ -204,7 +204,7 @@ def test_phrase_evidence_of_repeated_texts_is_the_same_as_one_by_one():
 
 
 def test_normalised_tokens_are_those_of_normalise_word():
-    from feedback2journey.phrases import _norm_doc
+    from feedback2journey.text.phrases import _norm_doc
 
     doc = _norm_doc("They CHARGED me twice, refunding   it later")
     assert [t.norm_ for t in doc] == [normalise_word(t.lower_) for t in doc]
@@ -212,7 +212,7 @@ def test_normalised_tokens_are_those_of_normalise_word():
 
 
 def test_journey_classifier_scores_repeated_texts_once_with_the_same_result(monkeypatch):
-    from feedback2journey import classify
+    import feedback2journey.classify.zero_shot as classify
 
     tax = _tax()
     rng = np.random.default_rng(2)
@@ -235,7 +235,7 @@ def test_journey_classifier_scores_repeated_texts_once_with_the_same_result(monk
 
 
 def test_distinct_rows_shares_nothing_when_equal_texts_have_different_vectors():
-    from feedback2journey.classify import distinct_rows
+    from feedback2journey.classify.zero_shot import distinct_rows
 
     emb = np.eye(3, dtype=np.float32)
     assert distinct_rows(emb, ["a", "b", "c"]) is None  # all distinct
@@ -245,7 +245,7 @@ def test_distinct_rows_shares_nothing_when_equal_texts_have_different_vectors():
 
 
 def test_matched_words_are_the_span_text():
-    from feedback2journey.phrases import _norm_doc
+    from feedback2journey.text.phrases import _norm_doc
 
     labels = [Label("a", "A", keywords=("charged twice", "app", "refund"))]
     ev = PhraseEvidence(labels)

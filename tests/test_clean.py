@@ -1,5 +1,5 @@
-from feedback2journey.clean import analysis_text, clean_text
-from feedback2journey.redact import mask_pii
+from feedback2journey.text.clean import analysis_text, clean_text
+from feedback2journey.text.redact import mask_pii
 
 
 def test_html_is_stripped_and_entities_decoded():

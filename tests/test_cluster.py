@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from feedback2journey.cluster import Cluster, Clustering, PainPointClusterer, nearest_centroid, topical_mask
-from feedback2journey.curate import assign_ids, changes, PainPointState
+from feedback2journey.painpoints.cluster import Cluster, Clustering, PainPointClusterer, nearest_centroid, topical_mask
+from feedback2journey.painpoints.curate import assign_ids, changes, PainPointState
 
 
 def test_emotion_only_segments_are_not_topical():
@@ -141,7 +141,7 @@ def test_label_phrases_of_every_cluster_are_encoded_in_one_call_with_the_same_ra
     """The encoder runs fixed-shape batches, so one call per cluster would fill a batch with copies each time."""
     import numpy as np
 
-    from feedback2journey.cluster_label import prefetch, rank_phrases
+    from feedback2journey.painpoints.labels import prefetch, rank_phrases
 
     calls = []
 

@@ -4,8 +4,8 @@ import logging
 import numpy as np
 import pytest
 
-from feedback2journey.cluster import Cluster, Clustering, PainPointClusterer
-from feedback2journey.cluster_cache import ClusteringCache, clustering_key
+from feedback2journey.painpoints.cluster import Cluster, Clustering, PainPointClusterer
+from feedback2journey.painpoints.cache import ClusteringCache, clustering_key
 
 
 def _data(n_per: int = 40, seed: int = 0):
@@ -102,7 +102,7 @@ def test_the_key_covers_the_embeddings_dtype_order_and_versions(monkeypatch):
     assert k == clustering_key(texts, np.asfortranarray(emb), {"seed": 1})  # same values, other memory order
     assert k == clustering_key(texts, emb.astype(np.float64), {"seed": 1})  # stored as float32 anyway
     assert k != clustering_key(texts, emb[:, :-1], {"seed": 1})
-    import feedback2journey.cluster_cache as cc
+    import feedback2journey.painpoints.cache as cc
 
     monkeypatch.setattr(cc, "_version", lambda dist: "9.9" if dist == "umap-learn" else "1")
     assert clustering_key(texts, emb, {"seed": 1}) != k
@@ -110,7 +110,7 @@ def test_the_key_covers_the_embeddings_dtype_order_and_versions(monkeypatch):
 
 def test_the_key_names_the_code_loaded_not_the_files_on_disk_now(monkeypatch):
     # a clustering file edited (or a package upgraded) during a run must not key the fit of the old code
-    import feedback2journey.cluster_cache as cc
+    import feedback2journey.painpoints.cache as cc
 
     texts, emb = _data(5)
     k = clustering_key(texts, emb, {"seed": 1})
@@ -193,7 +193,7 @@ def test_a_rerun_with_the_embedding_cache_reads_the_clustering_back(models, tmp_
     """As the CLI runs (embedding cache on): the second run on the same data is a hit, with the same tables."""
     import pandas as pd
 
-    from feedback2journey.pipeline import analyze
+    from feedback2journey.run.pipeline import analyze
     from feedback2journey.resources import sample_paths
 
     tickets = next(p for p in sample_paths() if p.name == "tickets.csv")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from feedback2journey.cluster_knn import EXACT_KNN_MAX, _kth_floor, exact_cosine_knn, knn_method
+from feedback2journey.painpoints.knn import EXACT_KNN_MAX, _kth_floor, exact_cosine_knn, knn_method
 
 
 def _brute(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,7 +78,7 @@ def test_knn_method_switches_at_the_threshold():
 def test_umap_takes_the_precomputed_neighbours(n):
     """UMAP fits with them below and above its own 4,096-row exact/approximate switch, and never builds an
     NNDescent index."""
-    from feedback2journey.cluster import PainPointClusterer
+    from feedback2journey.painpoints.cluster import PainPointClusterer
 
     x = _data(n=n, dim=16, seed=n)
     c = PainPointClusterer(seed=1)

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from feedback2journey.cluster import PainPointClusterer
-from feedback2journey.cluster_select import pick_min_cluster_size, size_grid
+from feedback2journey.painpoints.cluster import PainPointClusterer
+from feedback2journey.painpoints.select import pick_min_cluster_size, size_grid
 
 GRID = size_grid(10_003)  # Banking77's grid: 19 sizes from 40 to 120
 I = np.arange(len(GRID))
@@ -68,7 +68,7 @@ def test_failed_sizes_take_no_part_and_a_single_size_is_kept():
 
 def test_fit_uses_the_rule_and_reports_the_scores(monkeypatch):
     """The fit path: scores per grid size go through pick_min_cluster_size (UMAP skipped: synthetic blobs)."""
-    import feedback2journey.cluster as cluster
+    import feedback2journey.painpoints.cluster as cluster
 
     rng = np.random.default_rng(0)
     centers = rng.normal(size=(4, 5)) * 10
@@ -104,7 +104,7 @@ def _packed_groups(seed: int) -> np.ndarray:
 def test_no_cluster_holds_more_than_half_the_rows(seed):
     from hdbscan import HDBSCAN
 
-    from feedback2journey.cluster_select import dbcv, hdbscan_model, min_samples_for
+    from feedback2journey.painpoints.select import dbcv, hdbscan_model, min_samples_for
 
     x = _packed_groups(seed)
     plain = HDBSCAN(min_cluster_size=10, min_samples=min_samples_for(10)).fit(x).labels_
@@ -116,7 +116,7 @@ def test_no_cluster_holds_more_than_half_the_rows(seed):
 
 
 def test_cap_is_off_when_it_would_forbid_every_cluster():
-    from feedback2journey.cluster_select import hdbscan_model
+    from feedback2journey.painpoints.select import hdbscan_model
 
     assert hdbscan_model(10, 1000).max_cluster_size == 500
     assert hdbscan_model(30, 40).max_cluster_size == 0
@@ -128,7 +128,7 @@ def test_hdbscan_starts_no_worker_processes_on_large_fits():
     import sys
 
     code = ("import os, numpy as np\n"
-            "from feedback2journey.cluster_select import hdbscan_model\n"
+            "from feedback2journey.painpoints.select import hdbscan_model\n"
             "x = np.random.default_rng(0).normal(size=(17000, 5))\n"
             "labels = hdbscan_model(20, len(x)).fit(x).labels_\n"
             "kids = [c for t in os.listdir('/proc/self/task') for c in open(f'/proc/self/task/{t}/children').read().split()]\n"
@@ -141,7 +141,7 @@ def test_the_grid_builds_the_spanning_tree_once_with_the_same_labels_and_scores(
     """Every size of a grid on more than ~7,500 rows has min_samples 10: one tree, condensed per size."""
     import hdbscan.hdbscan_ as hdbscan_impl
 
-    from feedback2journey.cluster_select import dbcv, hdbscan_model, min_samples_for, score_grid
+    from feedback2journey.painpoints.select import dbcv, hdbscan_model, min_samples_for, score_grid
 
     rng = np.random.default_rng(3)
     x = np.vstack([c + rng.normal(scale=0.6, size=(450, 5)) for c in rng.normal(scale=4, size=(6, 5))])

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback2journey.clean import analysis_text, clean_text
-from feedback2journey.cluster import PainPointClusterer, topical_mask
-from feedback2journey.curate import assign_ids
+from feedback2journey.text.clean import analysis_text, clean_text
+from feedback2journey.painpoints.cluster import PainPointClusterer, topical_mask
+from feedback2journey.painpoints.curate import assign_ids
 from feedback2journey.resources import sample_paths
 
 pytestmark = pytest.mark.slow
@@ -45,8 +45,8 @@ _CHILD = """
 import json, sys
 import numpy as np
 from numba.core.dispatcher import Dispatcher
-from feedback2journey.cluster import PainPointClusterer, topical_mask
-from feedback2journey.cluster_cache import enable_numba_cache
+from feedback2journey.painpoints.cluster import PainPointClusterer, topical_mask
+from feedback2journey.painpoints.cache import enable_numba_cache
 
 def numba_cache_hits():  # functions loaded from a disk cache so far (umap, pynndescent)
     return sum(sum(o._cache_hits.values()) for n, m in list(sys.modules.items()) if n.split(".")[0] in ("umap", "pynndescent")

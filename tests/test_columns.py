@@ -1,10 +1,10 @@
 """Column detection on the three export shapes the project recognises (fixtures written by the project)."""
 import pytest
 
-from feedback2journey.columns import ColumnMapping, detect_columns
+from feedback2journey.inputs.columns import ColumnMapping, detect_columns
 from feedback2journey.config import Settings
-from feedback2journey.ingest import ingest_paths
-from feedback2journey.read import read_table
+from feedback2journey.inputs.ingest import ingest_paths
+from feedback2journey.inputs.read import read_table
 
 from conftest import FIXTURES
 

@@ -10,9 +10,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from feedback2journey.cluster import non_topical_words
-from feedback2journey.curate import (CurationError, PainPointState, apply_curation, load_curation, load_state,
-                                     save_run_state)
+from feedback2journey.painpoints.cluster import non_topical_words
+from feedback2journey.outputs.write import save_run_state
+from feedback2journey.painpoints.curate import (CurationError, PainPointState, apply_curation, load_curation,
+                                                load_state)
 from feedback2journey.resources import sample_paths
 
 N_BASE = 600
@@ -55,7 +56,7 @@ def test_apply_curation_split_merge_ignore():
 
 @pytest.fixture(scope="module")
 def runs(models, tmp_path_factory):
-    from feedback2journey.pipeline import analyze
+    from feedback2journey.run.pipeline import analyze
 
     root = tmp_path_factory.mktemp("runs")
     base = _tickets(N_BASE)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from feedback2journey.embed import Embedder
+from feedback2journey.embed.embedder import Embedder
 
 
 @pytest.mark.slow
@@ -78,7 +78,7 @@ def test_a_vector_does_not_depend_on_its_batch_mates(embedder):
 
 
 def test_fixed_batches_group_texts_of_one_length_into_batches_of_a_size_set_by_that_length():
-    from feedback2journey import fixed_batches
+    from feedback2journey.embed import fixed_batches
 
     lengths = [5] * 250 + [100] * 7 + [3, 5]
     batches = list(fixed_batches.plan(lengths))

@@ -9,10 +9,10 @@ import logging
 import numpy as np
 import pytest
 
-from feedback2journey.emotions import EMOTION_EXAMPLES, EMOTIONS, EmotionPrototypes, pick_emotions
-from feedback2journey.feel import SentimentScorer
-from feedback2journey.sentiment_head import MINILM_ID, SentimentHead, bundled_head_dirs, find_head
-from feedback2journey.sentiment_rules import FastVader
+from feedback2journey.feel.emotions import EMOTION_EXAMPLES, EMOTIONS, EmotionPrototypes, pick_emotions
+from feedback2journey.feel.sentiment import SentimentScorer
+from feedback2journey.feel.head import MINILM_ID, SentimentHead, bundled_head_dirs, find_head
+from feedback2journey.feel.rules import FastVader
 
 FAST_ID = "f2j-static-minilm-v1"
 
@@ -74,7 +74,7 @@ def test_fast_vader_is_exact():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     stock = SentimentIntensityAnalyzer()
-    from feedback2journey.sentiment_rules import NEUTRAL_WORDS
+    from feedback2journey.feel.rules import NEUTRAL_WORDS
 
     for w in NEUTRAL_WORDS:
         stock.lexicon.pop(w, None)
@@ -124,7 +124,7 @@ def test_unknown_embedding_model_falls_back_to_rules_with_a_warning(caplog):
     with caplog.at_level(logging.WARNING):
         f = s.score(TEXTS, embeddings=_vectors(3, 384), model_id="some/other-model")
     assert "some/other-model" in caplog.text
-    assert s.method_id == "vader+rules"
+    assert s.method_for("some/other-model", 384) == "vader+rules"
     assert f["sentiment"].tolist() == SentimentScorer(head=False).score(TEXTS)["sentiment"].tolist()
 
 
@@ -137,9 +137,9 @@ def test_explicit_head_for_another_model_fails_loudly():
 def test_head_chosen_by_dimension_without_model_id():
     s = SentimentScorer()
     s.score(TEXTS, embeddings=_vectors(3, 256))
-    assert s.method_id.startswith("fast-")
+    assert s.method_for(dim=256).startswith("fast-")
     s.score(TEXTS, embeddings=_vectors(3, 384))
-    assert s.method_id.startswith("minilm-")
+    assert s.method_for(dim=384).startswith("minilm-")
     with pytest.raises(ValueError):  # no head takes 100-d vectors and the explicit MiniLM head can't
         SentimentScorer(head=SentimentHead.load()).score(TEXTS, embeddings=_vectors(3, 100))
     f = SentimentScorer().score(TEXTS, embeddings=_vectors(3, 100))  # no head of that size: rules, warned
@@ -149,7 +149,7 @@ def test_head_chosen_by_dimension_without_model_id():
 # --------------------------------------------------------------------------- real embeddings
 @pytest.mark.slow
 def test_prototype_emotions_without_cue_words():
-    from feedback2journey.embed import Embedder
+    from feedback2journey.embed.embedder import Embedder
 
     cases = {  # none of these has a cue word of emotions.EMOTION_CUES
         "Someone has taken money from my account and I don't recognise the payment.": "worry",
@@ -170,13 +170,13 @@ def test_fast_mode_hard_cases():
     """The fast (static) embedder with its own head keeps every pinned hard case of test_feel on the right sign."""
     from test_feel import ITEMS, NEGATIVE, NEUTRAL, POSITIVE, _check_items, _items
 
-    from feedback2journey.embed import Embedder
+    from feedback2journey.embed.embedder import Embedder
 
     e = Embedder(speed="fast")
     s = SentimentScorer(embedding_model=e.model_id)
     for expected, texts in (("negative", NEGATIVE), ("positive", POSITIVE), ("neutral", NEUTRAL)):
         f = s.score(texts, embeddings=e.encode(texts), model_id=e.model_id)
-        assert s.method_id.startswith("fast-"), s.method_id
+        assert s.method_for(e.model_id).startswith("fast-"), s.method_for(e.model_id)
         wrong = {t: g for t, g in zip(texts, f["sentiment_label"]) if g != expected}
         assert not wrong, f"expected {expected}: {wrong}"
     _check_items(_items(s, ITEMS, e.encode))

@@ -11,8 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from feedback2journey import encoders
-from feedback2journey.embed import Embedder
+from feedback2journey.config import ConfigError
+
+from feedback2journey.embed import encoders
+from feedback2journey.embed.embedder import Embedder
 
 # written for these tests, not taken from any data set
 SIMILAR = [("my parcel never arrived", "the package was not delivered"),
@@ -117,7 +119,7 @@ def test_fast_mode_vectors_do_not_depend_on_their_batch_mates(fast_embedder):
 def test_model_ids_differ_per_mode_so_cache_entries_never_mix(tmp_path):
     ids = {Embedder().model_id, Embedder(backend="onnx").model_id, Embedder(speed="fast").model_id}
     assert len(ids) == 3
-    from feedback2journey.embed import EmbeddingCache
+    from feedback2journey.embed.embedder import EmbeddingCache
 
     keys = {EmbeddingCache(tmp_path, i, 4).key("same text") for i in ids}
     assert len(keys) == 3
@@ -135,13 +137,14 @@ def test_bad_combinations_are_refused():
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has a GPU")
 def test_cuda_without_a_gpu_names_the_fix():
     for kw in ({}, {"backend": "onnx"}, {"speed": "fast"}):
-        with pytest.raises(RuntimeError, match="--device cpu"):
+        with pytest.raises(ConfigError, match=r"Embedder\(device='cpu'\)") as e:
             Embedder(device="cuda", **kw)
+        assert "--device cpu" in e.value.for_cli()
 
 
 @pytest.mark.slow
 def test_build_command_reuses_the_cached_model_and_prints_its_checksum(fast_embedder):
     fast_embedder.encode(["warm"])  # built already: the command must find it, not rebuild
-    out = subprocess.run([sys.executable, "-m", "feedback2journey.encoders", "build", "fast", "--strict"],
+    out = subprocess.run([sys.executable, "-m", "feedback2journey.embed.encoders", "build", "fast", "--strict"],
                          capture_output=True, text=True, check=True, timeout=120)
     assert encoders.STATIC_REFERENCE_SHA256 in out.stdout and "building" not in out.stderr

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from feedback2journey.cli import app
-from feedback2journey.export import grid_frame, journey_schema, mermaid, validate_journey
+from feedback2journey.outputs.export import journey_schema, mermaid, validate_journey
 
 from conftest import FIXTURES
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback2journey.feel import AUX_FEATURES, EMOTIONS, SentimentScorer, aux_features, proba_to_score, roll_up_items
-from feedback2journey.sentiment_head import SentimentHead, default_head_dir
+from feedback2journey.feel.sentiment import AUX_FEATURES, EMOTIONS, SentimentScorer, aux_features, proba_to_score, roll_up_items
+from feedback2journey.feel.head import SentimentHead, default_head_dir
 
 NEGATIVE = [
     "I was charged twice.",
@@ -55,7 +55,7 @@ def rules_only():
 
 @pytest.fixture(scope="module")
 def embedder():
-    from feedback2journey.embed import Embedder
+    from feedback2journey.embed.embedder import Embedder
 
     return Embedder()
 

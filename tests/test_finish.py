@@ -8,11 +8,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from feedback2journey.batch import BatchOptions, run_batch
-from feedback2journey.cluster import Cluster, Clustering
-from feedback2journey.curate import load_curation
-from feedback2journey.painpoints import define_pain_points
-from feedback2journey.write import write_chunked
+from feedback2journey.run.batch import BatchOptions, run_batch
+from feedback2journey.painpoints.cluster import Cluster, Clustering
+from feedback2journey.painpoints.curate import load_curation
+from feedback2journey.painpoints.table import define_pain_points
+from feedback2journey.outputs.write import write_chunked
 from test_batch import _tickets  # the first n tickets of the bundled sample
 
 
@@ -99,8 +99,8 @@ def test_chunked_tables_are_written_with_one_schema(tmp_path):
 
 def test_split_backs_of_the_sample_apply_to_later_rows():
     """A cluster the sample split back into two old pain points splits later rows the same way."""
-    from feedback2journey.curate import PainPointState
-    from feedback2journey.curate_ids import reroute
+    from feedback2journey.painpoints.curate import PainPointState
+    from feedback2journey.painpoints.ids import reroute
 
     e = np.eye(3, dtype=np.float32)
     previous = PainPointState(ids=["PP01", "PP02"], centroids=np.stack([e[0], e[1]]))

@@ -2,10 +2,10 @@
 import pandas as pd
 import pytest
 
-from feedback2journey.columns import ColumnMapping
+from feedback2journey.inputs.columns import ColumnMapping
 from feedback2journey.config import Settings
-from feedback2journey.ingest import ingest_frame, ingest_paths, truncate
-from feedback2journey.read import InputError
+from feedback2journey.inputs.ingest import ingest_frame, ingest_paths, truncate
+from feedback2journey.inputs.read import InputError
 
 
 def frame():
@@ -79,7 +79,8 @@ def test_no_text_column_lists_columns_and_suggests_option(tmp_path):
     (tmp_path / "nums.csv").write_text("id,score,amount\n1,5,10.5\n2,3,7.25\n", encoding="utf-8")
     with pytest.raises(InputError) as e:
         ingest_paths([tmp_path / "nums.csv"], None, Settings())
-    assert "'id', 'score', 'amount'" in str(e.value) and "--text-column" in str(e.value)
+    assert "'id', 'score', 'amount'" in str(e.value) and "ColumnMapping(text=('COLUMN',))" in str(e.value)
+    assert "--text-column COLUMN" in e.value.for_cli() and "--" not in str(e.value)
 
 
 def test_explicit_columns_win_and_missing_ones_are_named(tmp_path):
@@ -92,7 +93,7 @@ def test_explicit_columns_win_and_missing_ones_are_named(tmp_path):
 
 def test_mask_pii_skips_only_patterns_that_cannot_match():
     # mask_pii checks "@", "://"/"www." and a digit before running the patterns: same result as running them all
-    from feedback2journey.redact import _PATTERNS, mask_pii
+    from feedback2journey.text.redact import _PATTERNS, mask_pii
 
     def every_pattern(text):
         for token, pattern in _PATTERNS:

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback2journey.pipeline import analyze
+from feedback2journey.run.pipeline import analyze
 from feedback2journey.resources import sample_paths
 from feedback2journey.schema import PAIN_POINT_COLUMNS
 

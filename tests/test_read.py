@@ -4,7 +4,7 @@ import json
 import pandas as pd
 import pytest
 
-from feedback2journey.read import InputError, read_table
+from feedback2journey.inputs.read import InputError, read_table
 
 ROWS = [{"id": "1", "comment": "Der Kühlschrank kam beschädigt an, café crème"},
         {"id": "2", "comment": "Livraison rapide, très bien"}]
@@ -52,8 +52,9 @@ def test_csv_semicolon_with_decimal_comma(tmp_path):
 
 def test_explicit_wrong_encoding_names_the_fix(tmp_path):
     p = write_csv(tmp_path / "legacy.csv", CSV_TEXT, "latin-1")
-    with pytest.raises(InputError, match="--encoding latin-1"):
+    with pytest.raises(InputError, match="encoding='latin-1'") as e:  # a Python caller reads an argument
         read_table(p, encoding="utf-8")
+    assert "--encoding latin-1" in e.value.for_cli()  # the command line prints its flag
 
 
 def test_json_array_and_object_with_records(tmp_path):

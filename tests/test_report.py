@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from feedback2journey.pipeline import analyze
-from feedback2journey.report import csp_for, json_for_html
+from feedback2journey.run.pipeline import analyze
+from feedback2journey.outputs.report import csp_for, json_for_html
 
 from conftest import FIXTURES
 
@@ -86,7 +86,7 @@ def test_segment_view_and_filters_data(hostile_run):
 
 def test_explorer_read_in_blocks_equals_one_pass(hostile_run):
     """finish builds the explorer from millions of segments in blocks: sums and quote picks must not change."""
-    from feedback2journey.journey import build_explorer
+    from feedback2journey.journey.map import build_explorer
 
     res, _ = hostile_run
     one = build_explorer(res.items, res.segments, res_config(res), filter_column="segment")
@@ -121,7 +121,7 @@ def test_report_stays_small_with_many_items(models, tmp_path):
 
 
 def test_pain_points_are_grouped_by_theme_in_priority_order():
-    from feedback2journey.report import pain_themes
+    from feedback2journey.outputs.report import pain_themes
 
     def pp(pid, priority, theme_id=None, theme=None, size=10):
         return {"pain_point_id": pid, "label": f"label {pid}", "priority": priority, "size": size,
@@ -137,7 +137,7 @@ def test_pain_points_are_grouped_by_theme_in_priority_order():
 def test_report_shows_theme_headings_with_escaped_labels(hostile_run):
     import copy
 
-    from feedback2journey.report import render_report
+    from feedback2journey.outputs.report import render_report
 
     res, _ = hostile_run
     journey = copy.deepcopy(res.journey)

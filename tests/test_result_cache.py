@@ -15,10 +15,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from feedback2journey import result_cache
-from feedback2journey.batch import WORK_DIR, BatchOptions, _Stopped, run_batch
-from feedback2journey.curate import STATE_JSON
-from feedback2journey.result_cache import CachedResult, ResultCache, result_key
+from feedback2journey.run import result_cache
+from feedback2journey.run.batch import WORK_DIR, BatchOptions, _Stopped, run_batch
+from feedback2journey.painpoints.curate import STATE_JSON
+from feedback2journey.run.result_cache import CachedResult, ResultCache, result_key
 from test_batch import _assert_same_outputs, _tickets
 
 OPTS = dict(chunk_rows=40)
@@ -26,8 +26,8 @@ TIMING_KEYS = {"timings_s", "batch", "result_cache", "embedding_cache"}  # this 
 
 
 def _models(config, cache: Path):
-    from feedback2journey.embed import Embedder
-    from feedback2journey.pipeline import Models
+    from feedback2journey.embed.embedder import Embedder
+    from feedback2journey.run.pipeline import Models
 
     return Models(config, embedder=Embedder(speed="fast", cache_dir=cache))
 
@@ -157,7 +157,7 @@ def test_a_damaged_entry_is_detected_and_recomputed(base, caplog):
     shutil.copytree(entry, reference)  # real copies: the outputs of "first" are the entry's files (links)
     with open(entry / "items.csv", "r+b") as fh:  # an output edited in place damages the entry too
         fh.truncate(100)
-    with caplog.at_level(logging.WARNING, logger="feedback2journey.result_cache"):
+    with caplog.at_level(logging.WARNING, logger="feedback2journey.run.result_cache"):
         fixed, fixed_paths = run("fixed", data)
     assert "damaged" in caplog.text and "items.csv" in caplog.text
     assert fixed.run_info["result_cache"]["hit"] is False

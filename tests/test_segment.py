@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from feedback2journey.segment import Segmenter
+from feedback2journey.text.segment import Segmenter
 
 
 def run(texts, **kw):
@@ -61,7 +61,7 @@ EDGE_TEXTS = ["", "ok", "Hi", "Thanks!", "...", "?!", "  spaced  out  ", "Two.  
 def test_sentence_spans_match_spacy_sents(method):
     # spans are read from token arrays (and the sentencizer rule is applied to them): same as doc.sents
     seg = Segmenter(method)
-    from feedback2journey.segment import _keep_placeholders_whole
+    from feedback2journey.text.segment import _keep_placeholders_whole
     for text in EDGE_TEXTS:
         expected, pos = [], 0
         for line in text.split("\n"):

@@ -6,8 +6,8 @@ import itertools
 import numpy as np
 from sklearn.metrics import normalized_mutual_info_score
 
-from feedback2journey.cluster import PainPointClusterer
-from feedback2journey.slots import MASK, SlotMasker, candidate_spans, find_slots, masked_vectors
+from feedback2journey.painpoints.cluster import PainPointClusterer
+from feedback2journey.painpoints.slots import MASK, SlotMasker, candidate_spans, find_slots, masked_vectors
 
 PLANS = ["Platinum", "Gold", "Pro", "Freemium", "Standard"]
 ACTIONS = ["create", "delete", "upgrade", "close"]
@@ -124,7 +124,7 @@ def test_a_cached_fit_masks_new_rows_and_restores_the_masked_vectors(tmp_path):
 
 
 def test_pain_point_ids_of_later_rows_use_the_masked_vectors():
-    from feedback2journey.painpoints import define_pain_points
+    from feedback2journey.painpoints.table import define_pain_points
 
     texts, actions = corpus(suffixes=("", " today"))
     emb = fake_encode(texts)

@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from feedback2journey.classify import PrototypeClassifier
+from feedback2journey.classify.zero_shot import PrototypeClassifier
 from feedback2journey.cli import app
 from feedback2journey.config import ConfigError
-from feedback2journey.evaluate import load_labeled, reliability, score_task
-from feedback2journey.read import InputError
-from feedback2journey.train import HEAD_JSON, HEAD_NPZ, HeadClassifier, load_head, save_head, taxonomy_hash
+from feedback2journey.classify.evaluate import load_labeled, reliability, score_task
+from feedback2journey.inputs.read import InputError
+from feedback2journey.classify.train import HEAD_JSON, HEAD_NPZ, HeadClassifier, load_head, save_head, taxonomy_hash
 
 from conftest import FIXTURES
 
@@ -42,7 +42,7 @@ def test_load_labeled_rejects_unknown_labels_and_missing_columns(tmp_path, confi
         load_labeled(none, config)
     notext = tmp_path / "notext.csv"
     notext.write_text("body,stage\nhello there,delivery\n", encoding="utf-8")
-    with pytest.raises(InputError, match="--text-column"):
+    with pytest.raises(InputError, match=r"ColumnMapping\(text="):
         load_labeled(notext, config)
     assert load_labeled(notext, config, text_column="body")["stage"].tolist() == ["delivery"]
 
