@@ -96,8 +96,7 @@ def run(
     workers: int = typer.Option(2, "--workers", min=1, help="LocalCluster workers for --engine dask."),
     jobs: str = typer.Option("auto", "--jobs", "-j", help="Worker processes for the per-row steps with --engine "
                              "local: a number, or auto (with --speed fast, one per core, up to 4, once the input "
-                             "spans more than 4 chunks; in accurate mode a helper process segments, classifies and scores half of "
-                             "each chunk while the encoder stays here; 1 = all in this process)."),
+                             "spans more than 4 chunks; accurate mode's encoder already uses every core; 1 = all in this process)."),
     keep_parts: bool = typer.Option(False, "--keep-parts", help="Keep the per-chunk parts in OUT/.f2j-work."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ):

@@ -28,5 +28,4 @@ PAIN_POINT_COLUMNS = ["pain_point_id", "label", "keywords", "size", "items", "sh
 # pain_points.csv columns that hold JSON (lists and objects) in a CSV cell
 PAIN_POINT_JSON_COLUMNS = ("keywords", "stages", "touchpoints", "quotes", "trend")
 
-SENTIMENT_LABELS = ("negative", "neutral", "positive")
 UNCLASSIFIED = "unclassified"

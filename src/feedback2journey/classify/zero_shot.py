@@ -339,14 +339,6 @@ class ChannelResolver:
                 return self.lookup[word]
         return self.fallback
 
-    def from_text(self, text: str) -> str | None:
-        """The channel whose keyword occurs in the text (the first in taxonomy order when several do)."""
-        row = self.phrases.hits([text])[0]
-        for cid, hit in zip(self.ids, row):
-            if hit is not None:
-                return cid
-        return None
-
     def resolve(self, items: pd.DataFrame) -> pd.Series:
         out, texts = [], items["text"].tolist()
         for raw, kind in zip(items["channel_raw"], items["input_kind"]):

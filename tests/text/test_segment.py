@@ -72,6 +72,7 @@ def test_sentence_spans_match_spacy_sents(method):
         assert seg.sentence_spans([text]) == [expected], text
 
 
+@pytest.mark.slow  # UMAP/HDBSCAN fits, the whole pipeline or 10k+ segments
 @pytest.mark.parametrize("method", ["senter", "sentencizer"])
 def test_repeated_lines_give_the_same_segments_as_alone(method):
     # distinct lines are split once per call: a text's segments must not depend on the other texts

@@ -13,7 +13,7 @@ from feedback2journey.painpoints.cluster import Cluster, Clustering
 from feedback2journey.painpoints.curate import load_curation
 from feedback2journey.painpoints.table import define_pain_points
 from feedback2journey.outputs.write import write_chunked
-from test_batch import _tickets  # the first n tickets of the bundled sample
+from run.test_batch import _tickets  # the first n tickets of the bundled sample
 
 
 def test_a_sampled_fit_gives_every_clustered_row_the_same_ids_however_the_run_is_chunked(tmp_path, config):

@@ -168,7 +168,7 @@ def test_prototype_emotions_without_cue_words():
 @pytest.mark.slow
 def test_fast_mode_hard_cases():
     """The fast (static) embedder with its own head keeps every pinned hard case of test_feel on the right sign."""
-    from test_feel import ITEMS, NEGATIVE, NEUTRAL, POSITIVE, _check_items, _items
+    from feel.test_sentiment import ITEMS, NEGATIVE, NEUTRAL, POSITIVE, _check_items, _items
 
     from feedback2journey.embed.embedder import Embedder
 

@@ -74,6 +74,7 @@ def test_knn_method_switches_at_the_threshold():
     assert knn_method(EXACT_KNN_MAX + 1) == "nndescent"
 
 
+@pytest.mark.slow  # UMAP/HDBSCAN fits, the whole pipeline or 10k+ segments
 @pytest.mark.parametrize("n", [300, 5000])
 def test_umap_takes_the_precomputed_neighbours(n):
     """UMAP fits with them below and above its own 4,096-row exact/approximate switch, and never builds an

@@ -71,7 +71,7 @@ def test_same_input_and_seed_give_identical_clusters_in_separate_processes(data,
         out = tmp_path / f"a{hash_seed}.npy"
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "HF_HUB_OFFLINE": "1", "F2J_CACHE_DIR": str(tmp_path / "cache")}
         env.pop("F2J_NUMBA_CACHE", None)
-        src = str(Path(__file__).resolve().parents[1] / "src")
+        src = str(Path(__file__).resolve().parents[2] / "src")
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
         run = subprocess.run([sys.executable, "-c", _CHILD, str(d), str(out)], check=True, env=env, timeout=900,
                              capture_output=True, text=True)

@@ -66,6 +66,7 @@ def test_failed_sizes_take_no_part_and_a_single_size_is_kept():
         pick_min_cluster_size([], [])
 
 
+@pytest.mark.slow  # UMAP/HDBSCAN fits, the whole pipeline or 10k+ segments
 def test_fit_uses_the_rule_and_reports_the_scores(monkeypatch):
     """The fit path: scores per grid size go through pick_min_cluster_size (UMAP skipped: synthetic blobs)."""
     import feedback2journey.painpoints.cluster as cluster
@@ -122,6 +123,7 @@ def test_cap_is_off_when_it_would_forbid_every_cluster():
     assert hdbscan_model(30, 40).max_cluster_size == 0
 
 
+@pytest.mark.slow  # UMAP/HDBSCAN fits, the whole pipeline or 10k+ segments
 def test_hdbscan_starts_no_worker_processes_on_large_fits():
     """Above 16,384 points hdbscan's default starts 4 loky processes that outlive the fit (829 MB in a 1M run)."""
     import subprocess

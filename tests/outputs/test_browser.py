@@ -17,7 +17,7 @@ from conftest import FIXTURES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "out" / "test-screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "test-screenshots"
 
 
 @pytest.fixture(scope="module")

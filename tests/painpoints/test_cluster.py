@@ -122,6 +122,7 @@ def test_a_pain_point_merged_into_a_neighbour_by_more_data_gets_its_rows_back():
     assert per_row == ["PP01"] * 30 + ["PP02"] * 20 and merged.params["split_back"] == 1
 
 
+@pytest.mark.slow  # UMAP/HDBSCAN fits, the whole pipeline or 10k+ segments
 def test_repeated_rows_are_laid_out_once_and_share_their_point():
     # templates and stock phrases repeat thousands of times in ticket exports: UMAP lays each distinct
     # vector out once (repeats made its spectral step crawl), and repeats take that same point

@@ -84,6 +84,7 @@ def test_segment_view_and_filters_data(hostile_run):
     assert sum(g[5] for g in ex["groups"]) == len(res.segments)
 
 
+@pytest.mark.slow  # UMAP/HDBSCAN fits, the whole pipeline or 10k+ segments
 def test_explorer_read_in_blocks_equals_one_pass(hostile_run):
     """finish builds the explorer from millions of segments in blocks: sums and quote picks must not change."""
     from feedback2journey.journey.map import build_explorer

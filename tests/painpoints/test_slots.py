@@ -4,6 +4,7 @@ import hashlib
 import itertools
 
 import numpy as np
+import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
 from feedback2journey.painpoints.cluster import PainPointClusterer
@@ -89,6 +90,7 @@ def fake_encode(texts):
     return np.asarray(out, dtype=np.float32)
 
 
+@pytest.mark.slow  # UMAP/HDBSCAN fits, the whole pipeline or 10k+ segments
 def test_clusters_follow_the_request_not_the_plan_name():
     texts, actions = corpus()
     emb = fake_encode(texts)

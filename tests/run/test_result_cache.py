@@ -19,7 +19,7 @@ from feedback2journey.run import result_cache
 from feedback2journey.run.batch import WORK_DIR, BatchOptions, _Stopped, run_batch
 from feedback2journey.painpoints.curate import STATE_JSON
 from feedback2journey.run.result_cache import CachedResult, ResultCache, result_key
-from test_batch import _assert_same_outputs, _tickets
+from run.test_batch import _assert_same_outputs, _tickets
 
 OPTS = dict(chunk_rows=40)
 TIMING_KEYS = {"timings_s", "batch", "result_cache", "embedding_cache"}  # this run's own figures

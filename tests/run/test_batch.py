@@ -17,7 +17,7 @@ from feedback2journey.inputs.chunks import expand_inputs, iter_chunks
 from feedback2journey.inputs.read import InputError, read_table
 from feedback2journey.resources import sample_paths
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from conftest import FIXTURES  # noqa: E402
 
 
 def _tickets(tmp_path: Path, n: int) -> Path:
@@ -204,6 +204,8 @@ def test_worker_processes_give_the_in_process_outputs(tmp_path, config):
     pooled, paths = run_batch([data], config, tmp_path / "two", embedder={"speed": "fast"},
                               options=BatchOptions(chunk_rows=25, jobs=2))
     assert pooled.run_info["batch"]["jobs"] == 2 and pooled.run_info["batch"]["chunks"] == 6
+    # the workers scored with the fast model's head, and run.json says so (it named MiniLM's head before)
+    assert pooled.run_info["models"]["sentiment"].startswith("fast-"), pooled.run_info["models"]
     _assert_same_outputs(tmp_path / "one", tmp_path / "two")
 
 
