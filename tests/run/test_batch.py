@@ -158,6 +158,7 @@ def _cli(*args, cache: Path) -> list[str]:
     return [sys.executable, "-m", "feedback2journey.cli", "run", *map(str, args), "--cache-dir", str(cache), "-q"]
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_kill_9_mid_run_then_the_same_command_resumes(tmp_path):
     """A real crash: the CLI in a subprocess, killed with SIGKILL once some chunks are done."""
     data = _tickets(tmp_path, 240)
@@ -185,6 +186,7 @@ def test_kill_9_mid_run_then_the_same_command_resumes(tmp_path):
     _assert_same_outputs(tmp_path / "ref", out)
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_dask_local_cluster_gives_the_local_engines_outputs(tmp_path, config):
     """Two worker processes, each loading its own models once; the client clusters and writes."""
     data = _tickets(tmp_path, 120)
@@ -197,6 +199,7 @@ def test_dask_local_cluster_gives_the_local_engines_outputs(tmp_path, config):
     _assert_same_outputs(tmp_path / "local", tmp_path / "dask")
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_worker_processes_give_the_in_process_outputs(tmp_path, config):
     """--jobs 2: two spawned worker processes run the per-row steps (fast mode: vectors do not depend on threads)."""
     data = _tickets(tmp_path, 150)
@@ -209,6 +212,7 @@ def test_worker_processes_give_the_in_process_outputs(tmp_path, config):
     _assert_same_outputs(tmp_path / "one", tmp_path / "two")
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_workers_keep_torch_out_unless_the_encoder_runs_on_it(config):
     """Fast and ONNX workers never run torch; importing it (via spaCy's thinc) cost ~180 MB per worker."""
     from feedback2journey.run.workers import ModelSpec, PoolRunner
@@ -226,6 +230,7 @@ def test_workers_keep_torch_out_unless_the_encoder_runs_on_it(config):
         runner.close()
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_fast_mode_runs_end_to_end_with_its_own_model_ids(tmp_path, config):
     data = _tickets(tmp_path, 120)
     result, paths = run_batch([data], config, tmp_path / "fast", embedder={"speed": "fast"},
@@ -252,6 +257,7 @@ def test_cli_rejects_bad_batch_options_with_a_fix(tmp_path, args, message):
     assert res.exit_code == 2 and message in res.output
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_a_rerun_reuses_every_unchanged_chunk_and_only_redoes_changed_ones(tmp_path, config):
     data = _tickets(tmp_path, 120)
     emb = {"speed": "fast", "cache_dir": str(tmp_path / "cache")}
@@ -277,6 +283,7 @@ def test_a_rerun_reuses_every_unchanged_chunk_and_only_redoes_changed_ones(tmp_p
                                                         "replayed": 1, "misses": 1}
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_replayed_chunks_still_reject_later_duplicate_ids(tmp_path, config, monkeypatch):
     """Ingest checks ids against earlier chunks: a replayed chunk's ids must count, also when its files had to
     be copied (cache on another file system) and when a cache entry is damaged."""
@@ -302,6 +309,7 @@ def test_replayed_chunks_still_reject_later_duplicate_ids(tmp_path, config, monk
     _assert_same_outputs(tmp_path / "fresh", tmp_path / "second")
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_a_run_whose_rows_are_all_rejected_still_writes_every_output(tmp_path, config):
     path = tmp_path / "blank.csv"
     path.write_text("id,text\n1,\n2,   \n", encoding="utf-8")
@@ -314,6 +322,7 @@ def test_a_run_whose_rows_are_all_rejected_still_writes_every_output(tmp_path, c
     assert len(pd.read_parquet(paths["items.parquet"])) == 0 and paths["report.html"].exists()
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_a_chunk_computed_by_other_code_is_not_reused(tmp_path, config, monkeypatch):
     """The chunk cache's keys include the package's own files, as the result cache's do: a chunk that an
     earlier version of the code computed (or a developer's previous edit) is computed again, not replayed."""

@@ -16,6 +16,7 @@ from feedback2journey.outputs.write import write_chunked
 from run.test_batch import _tickets  # the first n tickets of the bundled sample
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_a_sampled_fit_gives_every_clustered_row_the_same_ids_however_the_run_is_chunked(tmp_path, config):
     # fast mode: its vectors do not depend on batch-mates, so only the chunking differs between the runs
     cfg = dataclasses.replace(config, settings=dataclasses.replace(config.settings, cluster_sample_size=150))

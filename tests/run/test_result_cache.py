@@ -58,6 +58,7 @@ def _entry(run: Runner, result) -> Path:
     return run.cache / "results" / result.run_info["result_cache"]["key"]
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_an_identical_rerun_links_the_cached_outputs(base):
     run, data, first, paths = base
     assert first.run_info["result_cache"]["hit"] is False and len(first.pain_points) > 0
@@ -91,6 +92,7 @@ def _edit_row(root: Path, data: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # runs the whole pipeline
 @pytest.mark.parametrize("change", ["row", "xlsx", "segment_by", "previous", "curation"])
 def test_anything_that_changes_the_outputs_is_a_miss(base, change):
     run, data, first, _ = base
@@ -123,6 +125,7 @@ def test_anything_that_changes_the_outputs_is_a_miss(base, change):
         assert run(out + "-2", data, **kw)[0].run_info["result_cache"]["hit"] is True
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_previous_and_curation_count_by_content(base, tmp_path):
     """A copy of the previous run's state elsewhere is a hit; a changed state is a miss; unreadable: no key."""
     run, data, first, _ = base
@@ -150,6 +153,7 @@ def test_a_code_change_is_a_miss(monkeypatch):
     assert result_key(["k"], {}) != key
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_a_damaged_entry_is_detected_and_recomputed(base, caplog):
     run, data, first, paths = base
     entry = _entry(run, first)
@@ -167,6 +171,7 @@ def test_a_damaged_entry_is_detected_and_recomputed(base, caplog):
     shutil.copyfile(reference / "items.csv", paths["items.csv"])  # "first" whole again for the other tests
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_the_cli_says_so_and_no_result_cache_recomputes(base):
     from feedback2journey.cli import app
 
@@ -184,6 +189,7 @@ def test_the_cli_says_so_and_no_result_cache_recomputes(base):
     _assert_same_outputs(run.root / "cli-2", run.root / "cli-3")
 
 
+@pytest.mark.slow  # runs the whole pipeline (MiniLM, clustering) or worker processes
 def test_a_stopped_then_resumed_run_writes_the_same_outputs(base, config):
     """Resumed chunks key the run like computed or replayed ones: its entry serves the next identical run."""
     run, data, first, _ = base
