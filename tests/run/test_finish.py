@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 import yaml
 
 from feedback2journey.run.batch import BatchOptions, run_batch
