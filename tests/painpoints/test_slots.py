@@ -110,6 +110,7 @@ def test_clusters_follow_the_request_not_the_plan_name():
     assert got.tolist() == [np.bincount(close[close >= 0]).argmax()] * 2
 
 
+@pytest.mark.slow  # fits UMAP + HDBSCAN (numba compiles on a cold cache)
 def test_a_cached_fit_masks_new_rows_and_restores_the_masked_vectors(tmp_path):
     texts, _ = corpus(suffixes=("", " today"))
     emb = fake_encode(texts)
@@ -125,6 +126,7 @@ def test_a_cached_fit_masks_new_rows_and_restores_the_masked_vectors(tmp_path):
     assert fit.vectors(emb[:3]) is not None and (fit.vectors(emb[:3]) == emb[:3]).all()  # other rows: as given
 
 
+@pytest.mark.slow  # fits UMAP + HDBSCAN (numba compiles on a cold cache)
 def test_pain_point_ids_of_later_rows_use_the_masked_vectors():
     from feedback2journey.painpoints.table import define_pain_points
 
