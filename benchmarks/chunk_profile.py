@@ -2,7 +2,6 @@
 
     .venv/bin/python benchmarks/chunk_profile.py /tmp/tickets-20k.csv --speed fast [--chunk-rows 5000]
     .venv/bin/python benchmarks/chunk_profile.py data.csv --speed accurate --clock cpu --profile 25
-    .venv/bin/python benchmarks/chunk_profile.py reviews.csv --speed accurate --halves   # with the helper
 
 Runs what ``run_batch`` runs per chunk (``items_from_table`` then ``pipeline.analyze_chunk``, models loaded
 once) and prints seconds and items/s per step, and each non-encoder step as a share of the encoder's time.
@@ -31,21 +30,18 @@ def main() -> None:
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     ap.add_argument("--profile", type=int, default=0, metavar="N")
     ap.add_argument("--no-redact", action="store_true")
-    ap.add_argument("--halves", action="store_true",
-                    help="a helper process takes half of the text steps (halves.py; started before the timing). "
-                         "Use the wall clock: --clock cpu would not count the helper's time")
     ap.add_argument("--gc-freeze", action="store_true",
                     help="gc.freeze() once the models are loaded: the cyclic GC then skips their objects")
     args = ap.parse_args()
 
     import pandas as pd
 
-    from feedback2journey import pipeline
-    from feedback2journey.chunks import expand_inputs, iter_chunks
-    from feedback2journey.columns import detect_columns
+    from feedback2journey.run import pipeline
+    from feedback2journey.inputs.chunks import expand_inputs, iter_chunks
+    from feedback2journey.inputs.columns import detect_columns
     from feedback2journey.config import load_config
-    from feedback2journey.embed import Embedder
-    from feedback2journey.ingest import items_from_table
+    from feedback2journey.embed.embedder import Embedder
+    from feedback2journey.inputs.ingest import items_from_table
 
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     if args.clock == "cpu":  # analyze_chunk times its steps with time.perf_counter: give it the CPU clock
@@ -57,12 +53,6 @@ def main() -> None:
     models.embedder.encode(["warm up"])
     models.segmenter.segment(pd.DataFrame({"item_id": ["w"], "text": ["Warm up."]}))
 
-    halves = None
-    if args.halves:
-        from feedback2journey.halves import HalfHelper
-
-        halves = HalfHelper(models.row_steps())
-        halves.pool.submit(int, 0).result()  # started and loaded outside the timing
     if args.gc_freeze:
         import gc
 
@@ -83,14 +73,12 @@ def main() -> None:
         t = clock()
         items, _, _ = items_from_table(table, "input", cols, cfg.settings, not args.no_redact, seen_ids=seen)
         timings["read"] += clock() - t
-        chunk = pipeline.analyze_chunk(items, models, None, timings, halves)
+        chunk = pipeline.analyze_chunk(items, models, None, timings)
         n_items += len(items)
         n_segments += len(chunk.segments)
     total = clock() - started
     if profiler:
         profiler.disable()
-    if halves is not None:
-        halves.close()
 
     print(f"{args.path}: {n_items:,} items, {n_segments:,} segments, speed={args.speed}, "
           f"chunks of {args.chunk_rows:,}, clock={args.clock}")

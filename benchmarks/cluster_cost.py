@@ -67,8 +67,8 @@ def child(args) -> None:
     compile_s, count = compile_timer(time.perf_counter)
     from eval_clustering import load_set
 
-    from feedback2journey.cluster import PainPointClusterer
-    from feedback2journey.embed import Embedder
+    from feedback2journey.painpoints.cluster import PainPointClusterer
+    from feedback2journey.embed.embedder import Embedder
 
     texts, _, emb = load_set(args.data, args.set)
     n = min(args.rows or len(texts), len(texts)) - args.drop
@@ -93,7 +93,7 @@ def size_child(args) -> None:
     import numpy as np
     from eval_clustering import load_set
 
-    from feedback2journey.cluster import PainPointClusterer
+    from feedback2journey.painpoints.cluster import PainPointClusterer
 
     n = args.size
     texts, _, emb = load_set(args.data, "bitext" if n <= 4514 else "banking77")

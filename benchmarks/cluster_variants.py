@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 from eval_clustering import MISC, SETS, check_data, encoder, load_set, nmi, print_table  # noqa: E402
 
-import feedback2journey.cluster as cluster  # noqa: E402
-import feedback2journey.cluster_select as select  # noqa: E402
+import feedback2journey.painpoints.cluster as cluster  # noqa: E402
+import feedback2journey.painpoints.select as select  # noqa: E402
 
 
 @contextmanager

@@ -37,12 +37,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from feedback2journey.classify import softmax  # noqa: E402
-from feedback2journey.clean import analysis_text  # noqa: E402
+from feedback2journey.classify.zero_shot import softmax  # noqa: E402
+from feedback2journey.text.clean import analysis_text  # noqa: E402
 from feedback2journey.config import load_config  # noqa: E402
-from feedback2journey.embed import Embedder  # noqa: E402
-from feedback2journey.evaluate import score_task  # noqa: E402
-from feedback2journey.train import build_classifier, train_task  # noqa: E402
+from feedback2journey.embed.embedder import Embedder  # noqa: E402
+from feedback2journey.classify.evaluate import score_task  # noqa: E402
+from feedback2journey.classify.train import build_classifier, train_task  # noqa: E402
 
 CACHE = Path(os.environ.get("F2J_CACHE", "/tmp/f2j_cls"))
 DEV_SHARE = 0.30

@@ -55,8 +55,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
 
-from feedback2journey.clean import analysis_text  # noqa: E402
-from feedback2journey.cluster import PainPointClusterer  # noqa: E402
+from feedback2journey.text.clean import analysis_text  # noqa: E402
+from feedback2journey.painpoints.cluster import PainPointClusterer  # noqa: E402
 
 CACHE = Path("/tmp/f2j_cluster_cache")
 SETS = {
@@ -88,7 +88,7 @@ def cached_embed(texts: list[str], name: str) -> np.ndarray:
     path = CACHE / f"{name}_{key}.npy"
     if path.exists():
         return np.load(path)
-    from feedback2journey.embed import Embedder
+    from feedback2journey.embed.embedder import Embedder
 
     t0 = time.perf_counter()
     vecs = Embedder().encode(texts)
@@ -123,7 +123,7 @@ _ENCODE = []
 def encoder():
     """One loaded MiniLM for the process: the pipeline's ``embed`` (labels re-ranked, slot-masked texts encoded)."""
     if not _ENCODE:
-        from feedback2journey.embed import Embedder
+        from feedback2journey.embed.embedder import Embedder
 
         _ENCODE.append(Embedder().encode)
     return _ENCODE[0]
@@ -168,7 +168,7 @@ def cross_process(name: str, data: Path, seed: int, assignments: np.ndarray) -> 
 
 
 def id_stability(clusterer, texts, emb, seed: int) -> dict:
-    from feedback2journey.curate import assign_ids
+    from feedback2journey.painpoints.curate import assign_ids
 
     rng = np.random.default_rng(seed)
     n = len(texts)

@@ -45,7 +45,7 @@ from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 import train_sentiment  # noqa: E402
 from train_sentiment import cached_embed, get_embedder, load_clothing, split_sentences  # noqa: E402
 
-from feedback2journey.feel import SentimentScorer, roll_up_items  # noqa: E402
+from feedback2journey.feel.sentiment import SentimentScorer, roll_up_items  # noqa: E402
 
 
 def vader_labels(texts, scorer: SentimentScorer | None = None) -> np.ndarray:

@@ -31,8 +31,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from feedback2journey.clean import analysis_text  # noqa: E402
-from feedback2journey.embed import Embedder, EmbeddingCache  # noqa: E402
+from feedback2journey.text.clean import analysis_text  # noqa: E402
+from feedback2journey.embed.embedder import Embedder, EmbeddingCache  # noqa: E402
 
 CACHE = Path("/tmp/f2j_speed_modes")
 MODES = {"accurate/torch": {"speed": "accurate", "backend": "torch"},
@@ -76,7 +76,7 @@ def cache_rates(texts: list[str], vecs: np.ndarray) -> dict[str, float]:
 
 def bitext_quality(data: Path, embedder: Embedder, cfg) -> tuple[dict, np.ndarray]:
     from eval_classification import load_bitext, zero_shot
-    from feedback2journey.train import build_classifier
+    from feedback2journey.classify.train import build_classifier
 
     d = load_bitext(data)
     emb = cached_encode(embedder, d["text"].tolist(), "bitext")
@@ -90,7 +90,7 @@ def bitext_quality(data: Path, embedder: Embedder, cfg) -> tuple[dict, np.ndarra
 def banking_nmi(texts: list[str], labels: np.ndarray, embedder: Embedder, seed: int) -> dict:
     from sklearn.metrics import normalized_mutual_info_score
 
-    from feedback2journey.cluster import PainPointClusterer
+    from feedback2journey.painpoints.cluster import PainPointClusterer
 
     emb = cached_encode(embedder, texts, "banking77")
     t0 = time.perf_counter()

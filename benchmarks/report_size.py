@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from feedback2journey.config import load_config
-from feedback2journey.journey import build_explorer, build_journey, segment_view
-from feedback2journey.report import render_report
+from feedback2journey.journey.map import build_explorer, build_journey, segment_view
+from feedback2journey.outputs.report import render_report
 from feedback2journey.schema import PAIN_POINT_COLUMNS
 
 

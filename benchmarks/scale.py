@@ -68,10 +68,11 @@ class TreePeak:
 
 
 def run_mode(path: str, mode: str, chunk_rows: int, engine: str, jobs: int = 0, rerun: bool = True) -> dict:
-    from feedback2journey.batch import BatchOptions, ModelSpec, run_batch
-    from feedback2journey.clean import analysis_text
+    from feedback2journey.run.batch import BatchOptions, run_batch
+    from feedback2journey.run.workers import ModelSpec
+    from feedback2journey.text.clean import analysis_text
     from feedback2journey.config import load_config
-    from feedback2journey.embed import Embedder
+    from feedback2journey.embed.embedder import Embedder
 
     cfg = load_config()
     tmp = Path(tempfile.mkdtemp(prefix=f"f2j-bench-{mode}-"))

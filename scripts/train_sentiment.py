@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from feedback2journey.sentiment_head import CLASSES, SentimentHead  # noqa: E402
+from feedback2journey.feel.head import CLASSES, SentimentHead  # noqa: E402
 
 CACHE = Path(os.environ.get("F2J_SENTIMENT_CACHE", "/tmp/f2j_sentiment_cache"))
 EMBEDDER = {"kind": "accurate", "instance": None}  # set by main(--embedder); cached_embed() uses it
@@ -122,7 +122,7 @@ def cached_embed(texts: list[str], name: str, embedder=None) -> np.ndarray:
 def get_embedder():
     """The embedder of ``EMBEDDER["kind"]`` (one instance per run)."""
     if EMBEDDER["instance"] is None:
-        from feedback2journey.embed import Embedder
+        from feedback2journey.embed.embedder import Embedder
 
         EMBEDDER["instance"] = Embedder() if EMBEDDER["kind"] == "accurate" else Embedder(speed=EMBEDDER["kind"])
     return EMBEDDER["instance"]
@@ -132,7 +132,7 @@ def _no_sentiment(texts: list[str]) -> np.ndarray:
     """True where VADER finds no valenced word and no rule cue (waiting, failure, denied problem) fires."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    from feedback2journey.sentiment_rules import DENIED_PROBLEM, FAILURE, WAITING
+    from feedback2journey.feel.rules import DENIED_PROBLEM, FAILURE, WAITING
 
     v = SentimentIntensityAnalyzer()  # stock lexicon, on purpose (as when v2 was trained)
     out = []
@@ -146,7 +146,7 @@ def _no_sentiment(texts: list[str]) -> np.ndarray:
 
 def _vader_compound(texts: list[str]) -> np.ndarray:
     """VADER compound with the project's lexicon (as ``feel.SentimentScorer`` uses it)."""
-    from feedback2journey.feel import SentimentScorer
+    from feedback2journey.feel.sentiment import SentimentScorer
 
     v = SentimentScorer(head=False).vader
     return np.array([v.polarity_scores(t)["compound"] for t in texts])
@@ -215,7 +215,7 @@ def fit_head(X: np.ndarray, y: np.ndarray, w: np.ndarray, C: float, aux: np.ndar
     """Class-balanced multinomial logistic regression on standardised [embedding, aux features]."""
     from sklearn.linear_model import LogisticRegression
 
-    from feedback2journey.feel import AUX_FEATURES
+    from feedback2journey.feel.sentiment import AUX_FEATURES
 
     F = X if aux is None else np.hstack([X, aux])
     mean = F.mean(axis=0)
@@ -266,7 +266,7 @@ def main(argv=None) -> int:
     print("training examples:", len(train))
     print(train.groupby(["source", "label"]).size().to_string())
     X = embed_training_set(train)
-    from feedback2journey.feel import AUX_FEATURES, SentimentScorer, aux_features, proba_to_score
+    from feedback2journey.feel.sentiment import AUX_FEATURES, SentimentScorer, aux_features, proba_to_score
 
     A = aux_features(train["text"].tolist(), SentimentScorer(head=False).vader)
     y = train["label"].values
@@ -286,7 +286,7 @@ def main(argv=None) -> int:
         print(f"  neutral_bias {k}: macro-F1 {f1_score(y[dev_mask], lab, average='macro', sample_weight=w[dev_mask]):.3f} "
               f"(weighted by example weight)")
     head = fit_head(X, y, w, args.C, A)
-    from feedback2journey.emotions import EmotionPrototypes
+    from feedback2journey.feel.emotions import EmotionPrototypes
 
     embedder = get_embedder()
     protos = EmotionPrototypes.build(lambda ts_: cached_embed(list(ts_), "emotion_examples", embedder))
@@ -306,7 +306,7 @@ def main(argv=None) -> int:
                  "banking77 train (CC BY 4.0, PolyAI), intents mapped to negative/neutral",
                  "SEED_SENTENCES in scripts/sentiment_seed.py (written for this project, weight 3)",
                  "generate_seed() in scripts/sentiment_seed.py (written for this project, weight 6)",
-                 "emotion centroids: EMOTION_EXAMPLES in src/feedback2journey/emotions.py (written for this project)"],
+                 "emotion centroids: EMOTION_EXAMPLES in src/feedback2journey/feel/emotions.py (written for this project)"],
     }
     if not args.dry_run:
         path = head.save(args.out)

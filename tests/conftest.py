@@ -22,7 +22,7 @@ def config():
 @pytest.fixture(scope="session")
 def models(config):
     """The real models (MiniLM, spaCy senter), loaded once for the whole session."""
-    from feedback2journey.pipeline import Models
+    from feedback2journey.run.pipeline import Models
 
     return Models(config)
 
@@ -30,3 +30,14 @@ def models(config):
 @pytest.fixture(scope="session")
 def embedder(models):
     return models.embedder
+
+
+# Fixtures that load the real models (MiniLM, spaCy's senter): every test that needs one, directly or through
+# another fixture, is slow, so `pytest -m "not slow"` is a quick run without a list kept by hand.
+_MODEL_FIXTURES = {"models", "embedder"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

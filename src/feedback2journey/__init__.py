@@ -7,14 +7,14 @@
 __version__ = "0.1.0"
 
 _API = {
-    "analyze": "feedback2journey.pipeline",
-    "JourneyResult": "feedback2journey.pipeline",
-    "Models": "feedback2journey.pipeline",
+    "analyze": "feedback2journey.run.pipeline",
+    "JourneyResult": "feedback2journey.run.result",
+    "Models": "feedback2journey.run.pipeline",
     "load_config": "feedback2journey.config",
     "Config": "feedback2journey.config",
     "ConfigError": "feedback2journey.config",
-    "ColumnMapping": "feedback2journey.columns",
-    "InputError": "feedback2journey.read",
+    "ColumnMapping": "feedback2journey.inputs.columns",
+    "InputError": "feedback2journey.inputs.read",
 }
 __all__ = ["__version__", *_API]
 

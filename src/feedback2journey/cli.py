@@ -1,4 +1,4 @@
-"""Command line: a thin layer over ``feedback2journey.pipeline``. Every command's help has an example."""
+"""Command line: a thin layer over ``feedback2journey.run.pipeline``. Every command's help has an example."""
 from __future__ import annotations
 
 import logging
@@ -11,11 +11,12 @@ import typer
 from rich.console import Console
 
 from feedback2journey import __version__
-from feedback2journey.columns import ColumnMapping
+from feedback2journey.inputs.columns import ColumnMapping
 from feedback2journey.config import ConfigError, load_config
-from feedback2journey.curate import CurationError, run_paths
-from feedback2journey.embed import Embedder, default_cache_dir
-from feedback2journey.read import InputError
+from feedback2journey.errors import UserError
+from feedback2journey.painpoints.curate import CurationError, run_paths
+from feedback2journey.embed.embedder import Embedder, default_cache_dir
+from feedback2journey.inputs.read import InputError
 from feedback2journey.resources import default_config_path
 
 app = typer.Typer(
@@ -36,6 +37,14 @@ def _version(value: bool):
 def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Show the version and exit.")):
     pass
+
+
+def _fail(exc: Exception):
+    """Print a user error (options named as this command line's flags) and exit 2."""
+    message = exc.for_cli() if isinstance(exc, UserError) else str(exc)
+    err.print("[bold red]Error:[/bold red] ", end="", highlight=False)
+    err.print(message, highlight=False, markup=False)  # file names and input text are not markup
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -87,8 +96,7 @@ def run(
     workers: int = typer.Option(2, "--workers", min=1, help="LocalCluster workers for --engine dask."),
     jobs: str = typer.Option("auto", "--jobs", "-j", help="Worker processes for the per-row steps with --engine "
                              "local: a number, or auto (with --speed fast, one per core, up to 4, once the input "
-                             "spans more than 4 chunks; in accurate mode a helper process segments, classifies and scores half of "
-                             "each chunk while the encoder stays here; 1 = all in this process)."),
+                             "spans more than 4 chunks; accurate mode's encoder already uses every core; 1 = all in this process)."),
     keep_parts: bool = typer.Option(False, "--keep-parts", help="Keep the per-chunk parts in OUT/.f2j-work."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ):
@@ -118,7 +126,7 @@ def run(
 
     A run identical to an earlier one (same rows, options and code) takes its outputs from the result cache.
     """
-    from feedback2journey.batch import BatchOptions, run_batch
+    from feedback2journey.run.batch import BatchOptions, run_batch
     from feedback2journey.progress import Reporter, RichReporter
 
     logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, format="%(levelname)s: %(message)s")
@@ -140,6 +148,8 @@ def run(
                     "backend": backend, "device": device}
         try:
             Embedder(**embedder)  # checks speed/backend/device before any work (loads nothing)
+        except UserError:
+            raise
         except (ValueError, RuntimeError) as exc:
             raise ConfigError(str(exc)) from exc
         if jobs != "auto" and not (jobs.isdigit() and int(jobs) >= 1):
@@ -151,9 +161,8 @@ def run(
                                   segment_by=segment_by, model=model, embedder=embedder, cluster_on=cluster,
                                   previous=prev_dir, curation=curation_file, xlsx=xlsx, options=options,
                                   reporter=reporter)  # writes outputs, pain point centroids included
-    except (ConfigError, InputError, KeyError, CurationError) as exc:
-        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(2)
+    except (ConfigError, InputError, CurationError) as exc:
+        _fail(exc)
     if not quiet:
         _summary(result, paths["report.html"])
 
@@ -174,17 +183,16 @@ def train(
 
       feedback2journey run tickets.csv --model models/support
     """
-    from feedback2journey.embed import Embedder
-    from feedback2journey.evaluate import load_labeled
-    from feedback2journey.train import train as fit
+    from feedback2journey.embed.embedder import Embedder
+    from feedback2journey.classify.evaluate import load_labeled
+    from feedback2journey.classify.train import train as fit
 
     try:
         cfg = load_config(config)
         data = load_labeled(labeled, cfg, text_column)
         result = fit(data, cfg, Embedder(), out)
     except (ConfigError, InputError) as exc:
-        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
     for task, info in result["meta"]["tasks"].items():
         m = info["metrics"]
         cv = (f"cross-validated macro-F1 {m['cv_macro_f1']:.3f}, ECE {m['cv_ece']:.3f}" if m
@@ -211,18 +219,17 @@ def eval_(
 
       feedback2journey eval labeled.csv --model models/support --json eval.json
     """
-    from feedback2journey.embed import Embedder
-    from feedback2journey.evaluate import evaluate, load_labeled, render, write_json
-    from feedback2journey.train import build_classifier
+    from feedback2journey.classify.evaluate import evaluate, load_labeled, render, write_json
+    from feedback2journey.run.pipeline import Models
 
     try:
         cfg = load_config(config)
         data = load_labeled(labeled, cfg, text_column)
-        embedder = Embedder()
-        report = evaluate(data, build_classifier(cfg, embedder, model), embedder)
+        models = Models(cfg, model=model)  # the classifier exactly as `run` builds it
+        models.ensure_fitted()
+        report = evaluate(data, models.journey_classifier, models.embedder)
     except (ConfigError, InputError) as exc:
-        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
     report.update({"labeled": str(labeled), "model": str(model) if model else "zero-shot",
                    "config_hash": cfg.hash()})
     render(report, Console())
@@ -245,7 +252,6 @@ def _summary(result, report: Path) -> None:
             resumed += f", {batch['chunk_cache']['hits']} unchanged (from the cache)"
         err.print(f"  {batch['chunks']} chunk(s){resumed} · peak memory {batch['peak_rss_mb']:,.0f} MB · "
                   f"engine {batch['engine']}" + (f" ({batch['jobs']} processes)" if (batch.get("jobs") or 1) > 1
-                                                  else " (+ a helper process)" if batch.get("helper_rows")
                                                   else ""), highlight=False)
     if (info.get("result_cache") or {}).get("hit"):
         err.print("  outputs from the result cache: an identical run finished before (--no-result-cache recomputes)",
@@ -290,8 +296,7 @@ def validate(config: Path = typer.Argument(..., help="Taxonomy/settings YAML to 
     try:
         cfg = load_config(config)
     except ConfigError as exc:
-        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
     tax = cfg.taxonomy
     typer.echo(f"OK: {len(tax.stages)} stages, {len(tax.touchpoints)} touchpoints, {len(tax.channels)} channels "
                f"(config hash {cfg.hash()})")
@@ -312,15 +317,15 @@ def export(
 
       feedback2journey export journey-out -f mermaid -f csv --out for-miro
     """
-    from feedback2journey.export import export_files, load_run
-    from feedback2journey.write import atomic_write
+    from feedback2journey.outputs.export import export_files
+    from feedback2journey.outputs.read_run import load_run
+    from feedback2journey.files import atomic_write
 
     try:
         run = load_run(run_dir)
         written = export_files(run, out or run_dir, tuple(fmt), atomic_write)
     except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
     for name, path in written.items():
         typer.echo(f"wrote {path}")
 
@@ -351,14 +356,14 @@ def pain_points(
     """
     from rich.table import Table
 
-    from feedback2journey.curate import curation_template, load_pain_points
-    from feedback2journey.painpoints import stage_view
+    from feedback2journey.outputs.read_run import load_pain_points
+    from feedback2journey.painpoints.curate import curation_template
+    from feedback2journey.painpoints.table import stage_view
 
     try:
         table, info = load_pain_points(run_dir)
     except FileNotFoundError as exc:
-        err.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
-        raise typer.Exit(2)
+        _fail(exc)
     out = Console()
     ids = info.get("clustering", {}).get("pain_point_ids", {})
     if init_curation:
@@ -397,7 +402,7 @@ def pain_points(
                 out.print(f"  {pp}  {labels[pp]}", highlight=False)
         return
     if by_theme:
-        from feedback2journey.report import pain_themes
+        from feedback2journey.outputs.report import pain_themes
 
         for theme in pain_themes(table.to_dict(orient="records"))[:top]:
             out.print(f"[bold]{theme['label']}[/bold]  ({len(theme['pain_points'])} pain points, {theme['size']} "

@@ -16,13 +16,14 @@ from typing import Any
 
 import yaml
 
+from feedback2journey.errors import UserError, opt
 from feedback2journey.resources import default_config_path
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SECTIONS = ("stages", "touchpoints", "channels")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """The taxonomy/settings file is invalid. The message says where and how to fix it."""
 
 
@@ -222,11 +223,20 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+CLUSTER_ON = ("negative", "all")  # which segments pain point clustering looks at
 _CHOICES = {
     "long_text": {"truncate", "reject"},
     "sentence_splitter": {"senter", "sentencizer"},
-    "cluster_on": {"negative", "all"},
+    "cluster_on": set(CLUSTER_ON),
 }
+
+
+def check_cluster_on(value: str | None) -> str | None:
+    """``value`` if it is a known ``cluster_on`` (or None: the config's), else a ConfigError naming the fix."""
+    if value is not None and value not in CLUSTER_ON:
+        raise ConfigError(f"cluster_on: {value!r} is not one of {', '.join(CLUSTER_ON)}. "
+                          f"Fix: {opt('cluster_on', 'negative')} (the default) or {opt('cluster_on', 'all')}.")
+    return value
 
 
 def _parse_settings(raw: Any, source: str) -> Settings:

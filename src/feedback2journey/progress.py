@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import contextmanager
 
 
@@ -46,5 +45,3 @@ class RichReporter(Reporter):
     def info(self, message: str) -> None:
         self.console.print(message)
 
-
-Advance = Callable[[int], None]

@@ -25,5 +25,7 @@ PAIN_POINT_COLUMNS = ["pain_point_id", "label", "keywords", "size", "items", "sh
                       # a roll-up of close pain points, so a long list reads as a few tens of themes
                       "theme_id", "theme"]
 
-SENTIMENT_LABELS = ("negative", "neutral", "positive")
+# pain_points.csv columns that hold JSON (lists and objects) in a CSV cell
+PAIN_POINT_JSON_COLUMNS = ("keywords", "stages", "touchpoints", "quotes", "trend")
+
 UNCLASSIFIED = "unclassified"

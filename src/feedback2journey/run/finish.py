@@ -1,0 +1,292 @@
+"""The corpus-level steps that follow the per-chunk ones: pain point clustering, item roll-up, the journey
+aggregates, the report's explorer data and run.json. Used by ``analyze`` (one chunk in memory) and
+``run_batch`` (part files on disk) alike, so both give the same outputs for the same segments.
+
+Memory stays bounded by the slim tables (``parts.SEGMENT_FINISH_COLUMNS``) plus the clustering sample:
+embeddings are read chunk by chunk, only the sample's are held (``cluster_sample_size``), and every other
+clustered row gets its pain point from ``PainPointModel.assign`` as its chunk goes by.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from feedback2journey import __version__
+from feedback2journey.text.clean import analysis_text
+from feedback2journey.painpoints.labels import topical_mask
+from feedback2journey.config import Config
+from feedback2journey.painpoints.curate import load_curation, load_state
+from feedback2journey.feel.sentiment import roll_up_items
+from feedback2journey.inputs.ingest import qualify_colliding_ids
+from feedback2journey.journey.map import build_explorer, build_journey, segment_view
+from feedback2journey.painpoints.table import define_pain_points, pain_point_table
+from feedback2journey.run.parts import SEGMENT_FINISH_COLUMNS, assemble_items, assemble_segments, item_finish_columns
+from feedback2journey.progress import Reporter
+from feedback2journey.run.result import JourneyResult, cluster_targets
+from feedback2journey.text.redact import QuoteRedactor, mask_pii
+from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS
+
+
+class OutputRows:
+    """The full output rows, chunk by chunk: each part's own columns joined with finish's (by position)."""
+
+    def __init__(self, parts, items: pd.DataFrame, segments: pd.DataFrame, item_offsets: np.ndarray,
+                 seg_offsets: np.ndarray):
+        self.parts, self.items, self.segments = parts, items, segments
+        self.item_offsets, self.seg_offsets = item_offsets, seg_offsets
+
+    def chunks(self):
+        """(items, segments) output frames of each chunk, in order."""
+        for i, n in enumerate(self.parts.chunks):
+            a, b = self.item_offsets[i], self.item_offsets[i + 1]
+            c, d = self.seg_offsets[i], self.seg_offsets[i + 1]
+            seg = self.segments.iloc[c:d]
+            yield (assemble_items(self.parts.items(n), self.items.iloc[a:b]),
+                   assemble_segments(self.parts.segments(n), seg["item_id"], seg["pain_point_id"], seg["stage_group"]))
+
+
+def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, timings: dict | None = None,
+           started: float | None = None, redact: bool = True, segment_by: str | None = None,
+           cluster_on: str | None = None, previous=None, curation=None):
+    """``parts``: ``parts.MemoryParts`` or ``parts.PartStore`` (each chunk's items, segments with ``source``
+    and ``is_closer``, and the embeddings of the rows ``cluster_targets`` selects, in row order).
+
+    Returns a ``JourneyResult``; with one chunk in memory its tables are the full output tables, otherwise
+    the slim ones (``result.rows.chunks()`` gives the full rows chunk by chunk, as ``write_outputs`` does)."""
+    reporter = reporter or Reporter()
+    timings = timings if timings is not None else {}
+    started = started or time.perf_counter()
+    cfg: Config = models.config
+    t = time.perf_counter()
+    segments, seg_counts = parts.table("segments", SEGMENT_FINISH_COLUMNS)
+    items, item_counts = parts.table("items", item_finish_columns(parts.item_columns(parts.chunks[0]), segment_by))
+    if segments.empty:  # every row rejected: the empty chunks may lack columns, the outputs must not
+        segments = segments.reindex(columns=SEGMENT_FINISH_COLUMNS).astype({"is_closer": bool, "sentiment": float})
+    # chunk i's items are rows item_at[i] .. item_at[i + 1] - 1 of ``items``; the same for segments
+    item_at, seg_at = _offsets(item_counts), _offsets(seg_counts)
+    rejected = parts.rejected()
+    qualify_colliding_ids(items, segments)  # survey #1 and review #1 become survey:1 and review:1
+
+    # ``previous``: an earlier run's folder (ids stay put); ``curation``: a pain_points.yaml (see curate.py)
+    cluster_on = cluster_on or cfg.settings.cluster_on
+    with reporter.step("Clustering pain points", total=None):
+        pain_points, seg_ids, clustering, state = _pain_points(parts, segments, seg_at, items, models, cluster_on, redact,
+                                                        load_state(previous), load_curation(curation))
+    segments["pain_point_id"] = seg_ids
+    timings["cluster"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+
+    # item columns chunk by chunk (an item never spans chunks): bounded copies of the segment table
+    content = bool((~segments["is_closer"]).any())
+    items = pd.concat([_roll_up(items.iloc[item_at[i]:item_at[i + 1]], segments.iloc[seg_at[i]:seg_at[i + 1]],
+                                pain_points, models, cfg, content) for i in range(len(parts.chunks))]
+                      or [_roll_up(items, segments, pain_points, models, cfg, content)], ignore_index=True)
+    segments["stage_group"] = _stage_groups(segments["stage"], cfg)
+    journey = build_journey(items, segments, pain_points, cfg, rejected=len(rejected))
+    if segment_by:
+        journey["segment_view"] = segment_view(items, segments, cfg, segment_by)
+    explorer = build_explorer(items, segments, cfg, filter_column=segment_by,
+                              text_of=lambda rows: _texts(parts, seg_at, rows))
+    if redact:
+        _redact_quotes(models.quote_redactor, pain_points, journey, explorer)
+    timings["journey"] = round(time.perf_counter() - t, 3)
+
+    timings["total"] = round(time.perf_counter() - started, 3)
+    run_info = _run_info(cfg, models, inputs, rejected, items, segments, clustering, timings)
+    rows = OutputRows(parts, items, segments, item_at, seg_at)
+    if parts.in_memory:  # one chunk in memory: the full tables are at hand
+        items, segments = next(rows.chunks())
+    return JourneyResult(items, segments, pain_points, journey, rejected, run_info, explorer, rows=rows,
+                         pain_point_state=state)
+
+
+def _offsets(counts: list[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(counts)]).astype(int)
+
+
+def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.DataFrame, models,
+                 cluster_on: str, redact: bool, prev_state, curation):
+    """Fit on a sample of the clustered rows, define the pain points there, then give every other clustered
+    row its id chunk by chunk. Returns the pain point table, each segment's id, the clustering and the state
+    the next run matches its ids against.
+
+    Only the sample's texts and embeddings are held. The others are read chunk by chunk (``bounds``: where
+    each chunk's segments start): once to hash and filter them, once for the sample, once to assign them."""
+    target = cluster_targets(segments, cluster_on)
+    rows = np.flatnonzero(target)
+    # the clustered rows of chunk i are run-wide rows start[i] .. start[i + 1] - 1, in order
+    start = np.concatenate([[0], np.cumsum([int(target[a:b].sum()) for a, b in zip(bounds[:-1], bounds[1:])])])
+
+    def chunk_texts(i: int, need: np.ndarray | None = None) -> tuple[list[str], list[str]]:
+        """The clustered rows of chunk i (``need``: only these of them): their text, and the text as clustered
+        (no URLs, handles...), worked out once per distinct text."""
+        if start[i + 1] == start[i]:
+            return [], []
+        own = parts.segments(parts.chunks[i], ["text"])["text"].to_numpy(dtype=object)
+        texts = own[target[bounds[i]:bounds[i + 1]]]
+        texts = texts if need is None else texts[need]
+        codes, distinct = pd.factorize(texts)
+        analysis = np.array([analysis_text(x) or x for x in distinct] + [""], dtype=object)  # "": never indexed
+        return texts.tolist(), analysis[codes].tolist()
+
+    # One vector per text: a text repeated anywhere in the run takes its first occurrence's vector (and id),
+    # so the clustering never sees float noise from different batch-mates (see EmbeddingCache.scope).
+    hashes = np.zeros(len(rows), dtype=np.uint64)
+    topical = np.zeros(len(rows), dtype=bool)
+    for i in range(len(parts.chunks)):
+        _, analysis = chunk_texts(i)
+        if analysis:
+            codes, distinct = pd.factorize(np.asarray(analysis, dtype=object))  # once per distinct text
+            hashes[start[i]:start[i + 1]] = pd.util.hash_array(np.asarray(distinct, dtype=object))[codes]
+            topical[start[i]:start[i + 1]] = topical_mask(list(distinct))[codes]
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    rep = first[inverse.reshape(-1)]
+    clusterer = models.clusterer(prev_state.params if prev_state else None)
+    sample = clusterer.fit_rows(topical)
+    sample_emb, sample_texts, sample_analysis = _gather(parts, start, sample, rep[sample], chunk_texts)
+    clustering = clusterer.fit(sample_analysis, sample_emb)
+    clustering.params.update(rows=int(len(rows)), non_topical=int((~topical).sum()))
+    model, sample_ids = define_pain_points(sample_texts, clustering, sample_emb,
+                                           models.config.settings.quotes_per_pain_point, redact=redact,
+                                           previous=prev_state, curation=curation)
+    del sample_emb, sample_texts, sample_analysis
+    ids = np.full(len(rows), None, dtype=object)
+    ids[sample] = sample_ids
+    in_sample = np.zeros(len(rows), dtype=bool)
+    in_sample[sample] = True
+    extra_quotes: dict[str, list[str]] = {}
+    for i, n in enumerate(parts.chunks):
+        lo, hi = start[i], start[i + 1]
+        todo = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] == np.arange(lo, hi)))  # first occurrences
+        if len(todo):
+            texts, analysis = chunk_texts(i, todo)
+            found = model.assign(parts.targets(n)[todo], texts, analysis)
+            ids[todo + lo] = found
+            for text, pp in zip(texts, found):  # ids the sample never defined (a split matching later rows only)
+                if pp is not None and pp not in model.definitions and len(extra_quotes.setdefault(pp, [])) < 5:
+                    extra_quotes[pp].append(mask_pii(text) if redact else text)
+        dup = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] < np.arange(lo, hi))) + lo
+        ids[dup] = ids[rep[dup]]
+    seg_ids = np.full(len(segments), None, dtype=object)
+    seg_ids[rows] = ids
+    table = pain_point_table(model, segments, seg_ids, items=items, quotes=extra_quotes)
+    return table, seg_ids, clustering, model.state
+
+
+def _gather(parts, start: np.ndarray, rows: np.ndarray, vector_rows: np.ndarray, chunk_texts):
+    """For the clustered rows ``rows`` (run-wide numbers, sorted): the embeddings of ``vector_rows`` (their
+    first occurrences), their texts and their texts as clustered, read chunk by chunk."""
+    emb, texts, analysis = [None] * len(rows), [None] * len(rows), [None] * len(rows)
+    dim = 0
+    for i, n in enumerate(parts.chunks):
+        lo, hi = start[i], start[i + 1]
+        need_vec = np.flatnonzero((vector_rows >= lo) & (vector_rows < hi))
+        need_txt = np.flatnonzero((rows >= lo) & (rows < hi))
+        if len(need_vec):
+            vectors = parts.targets(n)
+            dim = vectors.shape[1]
+            picked = vectors[vector_rows[need_vec] - lo]  # a copy: a row view would keep the chunk's matrix alive
+            for pos, vec in zip(need_vec, picked):
+                emb[pos] = vec
+        if len(need_txt):
+            own, clustered = chunk_texts(i, rows[need_txt] - lo)
+            for pos, text, clean in zip(need_txt, own, clustered):
+                texts[pos], analysis[pos] = text, clean
+    matrix = np.stack(emb).astype(np.float32) if len(rows) else np.zeros((0, dim), dtype=np.float32)
+    return matrix, texts, analysis
+
+
+def _texts(parts, bounds: np.ndarray, rows) -> list[str]:
+    """Segment texts of run-wide segment rows ``rows`` (a few hundred quotes), read from their chunks."""
+    rows = np.asarray(rows, dtype=int)
+    out = [None] * len(rows)
+    owner = np.searchsorted(bounds, rows, side="right") - 1
+    for i in np.unique(owner):
+        own = parts.segments(parts.chunks[i], ["text"])["text"].to_numpy(dtype=object)
+        for pos in np.flatnonzero(owner == i):
+            out[pos] = own[rows[pos] - bounds[i]]
+    return out
+
+
+def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: dict, explorer: dict) -> None:
+    """Names in the quotes that reach the report (the texts were regex-masked at ingest already)."""
+    texts = [q for qs in pain_points["quotes"] for q in qs] + [q[6] for q in explorer["quotes"]]
+    masked = iter(redactor.redact(texts))
+    pain_points["quotes"] = [[next(masked) for _ in qs] for qs in pain_points["quotes"]]
+    for q in explorer["quotes"]:
+        q[6] = next(masked)
+    by_id = dict(zip(pain_points["pain_point_id"], pain_points["quotes"]))
+    for p in journey["pain_points"]:
+        p["quotes"] = by_id.get(p["pain_point_id"], p["quotes"])
+
+
+def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFrame, models,
+             cfg: Config, content: bool = True) -> pd.DataFrame:
+    """Item-level columns from segments (documented in the README), without the text and input columns
+    (``parts.assemble_items`` adds those when the rows are written). ``content``: whether the run has any
+    segment that is not a closer (then closers never lead)."""
+    items = items.reset_index(drop=True)
+    feel = roll_up_items(segments, models.scorer).set_index("item_id")
+    # Stage/touchpoint of an item: its most telling segment = highest confidence x (0.5 + |sentiment|),
+    # preferring classified segments. A ticket about a late parcel with a "thanks" closer is a delivery item.
+    seg = segments[["item_id", "stage", "touchpoint", "stage_confidence", "sentiment"]]
+    seg = seg[~segments["is_closer"]] if content else seg
+    weight = seg["stage_confidence"] * (0.5 + seg["sentiment"].abs()) + (seg["stage"] != "unclassified") * 1.0
+    lead = seg.assign(_w=weight).sort_values("_w", ascending=False, kind="stable").drop_duplicates("item_id")
+    lead = lead.set_index("item_id")
+    # Pain point of an item: that of its most negative clustered segment.
+    clustered = segments.loc[segments["pain_point_id"].notna(), ["item_id", "sentiment", "pain_point_id"]]
+    item_pp = clustered.sort_values("sentiment", kind="stable").drop_duplicates("item_id").set_index("item_id")["pain_point_id"]
+    labels = dict(zip(pain_points["pain_point_id"], pain_points["label"]))
+    ids = items["item_id"]
+    out = pd.DataFrame({
+        "item_id": ids,
+        "source": items["source"],
+        "stage": ids.map(lead["stage"]).fillna("unclassified").values,
+        "touchpoint": ids.map(lead["touchpoint"]).fillna("unclassified").values,
+        "channel": ids.map(segments[["item_id", "channel"]].drop_duplicates("item_id").set_index("item_id")["channel"]).values,
+        "sentiment": ids.map(feel["sentiment"]).values,
+        "sentiment_label": ids.map(feel["sentiment_label"]).values,
+        "emotion": ids.map(feel["emotion"]).values,
+        "pain_point_id": ids.map(item_pp).astype(object).where(ids.map(item_pp).notna(), None).values,
+    })
+    out["pain_point"] = out["pain_point_id"].map(labels).astype(object)
+    out["row_number"] = items["row_number"].values
+    out["stage_group"] = _stage_groups(out["stage"], cfg)
+    out["effort"] = ids.map(feel["effort"]).values
+    for col in ("date", "score", "score_kind", "segment", "truncated"):
+        out[col] = items[col]  # same index as items
+    extras = items.drop(columns=[c for c in items.columns if c in set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS)
+                                 | {"channel_raw", "input_kind"}])
+    return pd.concat([out, extras.reset_index(drop=True)], axis=1)
+
+
+def _stage_groups(stages: pd.Series, cfg: Config) -> pd.Series:
+    """Each row's stage group, looked up once per distinct stage (millions of rows, a dozen stages)."""
+    groups = {s: cfg.taxonomy.stage_group(s) for s in stages.dropna().unique()}
+    return stages.map(groups.__getitem__, na_action="ignore")  # a callable: the same dtype as mapping stage_group
+
+
+def _run_info(cfg: Config, models, inputs: list, rejected, items, segments, clustering, timings) -> dict:
+    rows_read = sum(i.rows_read for i in inputs)
+    return {
+        "tool": "feedback2journey",
+        "version": __version__,
+        "config_hash": cfg.hash(),
+        "config_path": cfg.path,
+        "models": models.ids(),
+        "inputs": [vars(i) for i in inputs],
+        "rows_read": int(rows_read),
+        "analyzed": int(len(items)),
+        "rejected": int(len(rejected)),
+        "segments": int(len(segments)),
+        # clustered_segments: the rows clustering looked at; unassigned: those left without a pain point
+        "clustering": {**clustering.params, "clusters": len(clustering.clusters),
+                       "clustered_segments": int(clustering.params.get("rows", 0)),
+                       "unassigned": int(clustering.params.get("rows", 0) - pd.notna(segments["pain_point_id"]).sum())},
+        "timings_s": timings,
+        "embedding_cache": ({"path": str(models.embedder.cache.path), "hits": models.embedder.cache.hits,
+                             "misses": models.embedder.cache.misses} if models.embedder.cache is not None else None),
+    }
