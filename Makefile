@@ -8,7 +8,7 @@ TORCH  := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser demo test screenshot clean
+.PHONY: install browser demo test scoreboard screenshot clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ browser:
 
 test: install browser  ## run the test suite (offline; needs no ../shared data)
 	$(PY) -m pytest
+
+scoreboard: install  ## every quality figure on ../shared/data beside its notebook baseline (BENCHMARKS.md, Quality)
+	$(PY) benchmarks/scoreboard.py --markdown benchmarks/scoreboard.md
 
 screenshot: demo browser  ## refresh docs/report.png from the demo's report
 	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
