@@ -158,6 +158,7 @@ def _cli(*args, cache: Path) -> list[str]:
     return [sys.executable, "-m", "feedback2journey.cli", "run", *map(str, args), "--cache-dir", str(cache), "-q"]
 
 
+@pytest.mark.slow  # runs the real pipeline (MiniLM) in subprocesses: minutes on a loaded machine
 def test_kill_9_mid_run_then_the_same_command_resumes(tmp_path):
     """A real crash: the CLI in a subprocess, killed with SIGKILL once some chunks are done."""
     data = _tickets(tmp_path, 240)
