@@ -245,3 +245,14 @@ def test_csv_parse_errors_name_the_line(tmp_path):
     q.write_text("id,text\n1,fine\n2,too,many,fields\n")
     with pytest.raises(InputError, match="line 3"):
         read_table(q)
+
+
+def test_a_bom_that_lies_is_a_clean_error_or_a_per_line_decode(tmp_path):
+    """Found by the fuzz test: a UTF-16 byte order mark on bytes that are not UTF-16 was a UnicodeDecodeError."""
+    p = tmp_path / "liar.jsonl"
+    p.write_bytes(b"\xfe\xff\x00")
+    with pytest.raises(InputError, match="not valid UTF-16"):
+        read_table(p)
+    q = tmp_path / "bom.csv"
+    q.write_bytes(b"\xef\xbb\xbfid,text\n1,caf\xe9 cr\xe8me\n")  # a UTF-8 BOM, then cp1252
+    assert read_table(q).frame["text"].tolist() == ["café crème"]

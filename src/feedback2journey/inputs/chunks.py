@@ -107,6 +107,9 @@ def iter_chunks(file: InputFile, chunk_rows: int, encoding: str | None = None,
     """Yield the file as ``RawTable`` chunks of at most ``chunk_rows`` records (parse rejects included)."""
     try:
         yield from _chunks(file, chunk_rows, encoding, stream_min_bytes)
+    except UnicodeDecodeError as exc:  # a streamed file that breaks its encoding after the part checked
+        raise InputError(f"{file.url}: cannot be decoded as {exc.encoding} ({exc.reason} at byte {exc.start} of a "
+                         f"block). Fix: pass the file's real encoding: {both('encoding')}.") from exc
     except PermissionError as exc:
         raise InputError(f"{file.url}: permission denied, the file cannot be read. Fix: make it readable "
                          f"(chmod/chown), or copy it somewhere you can read it.") from exc

@@ -89,9 +89,17 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None) -> tuple[str, st
                 f"Fix: try {opt('encoding', 'latin-1')} (Western European Excel exports) or {opt('encoding', 'utf-16')}."
             ) from exc
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig", []
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig", []
+        except UnicodeDecodeError:
+            return decode_lines(data[3:], path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", []
+        try:
+            return data.decode("utf-16"), "utf-16", []
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: starts like a UTF-16 file (byte order mark) but is not valid UTF-16 ({exc.reason} "
+                             f"at byte {exc.start}). Fix: re-export it, or pass its real encoding: "
+                             f"{opt('encoding', 'latin-1')}.") from exc
     if _looks_binary(data):
         raise InputError(f"{path}: looks like a binary file, not text. Fix: export as CSV/JSON, or use the .parquet/.xlsx extension that matches its content.")
     try:
