@@ -50,3 +50,12 @@ def test_an_unreadable_streamed_file_is_an_input_error(tmp_path, monkeypatch):
     monkeypatch.setattr("feedback2journey.inputs.chunks._open", denied)
     with pytest.raises(InputError, match="permission denied"):
         list(iter_chunks(expand_inputs([p])[0], 10, stream_min_bytes=0))
+
+
+def test_names_that_collide_once_stripped_stay_distinct(tmp_path):
+    """Found by the fuzz test: " a" and "a" both became "a", and selecting one returned a frame of two."""
+    p = tmp_path / "strip.csv"
+    p.write_text(" text,text\nfirst one,second one\n")
+    frame, _ = _streamed(p)
+    assert list(frame.columns) == ["text", "text.1"]
+    assert list(read_table(p).frame.columns) == ["text", "text.1"]

@@ -21,7 +21,7 @@ import pandas as pd
 
 from feedback2journey.errors import both
 from feedback2journey.inputs.read import (FORMATS, InputError, RawTable, _frame_from_records, _sniff_delimiter,
-                                          duplicate_columns, header_of, json_lines, read_table)
+                                          clean_columns, duplicate_columns, header_of, json_lines, read_table)
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ def _csv_chunks(file: InputFile, chunk_rows: int, encoding: str, errors: str = "
                                  on_bad_lines="error", encoding=encoding, encoding_errors=errors,
                                  chunksize=chunk_rows, lineterminator="\n")
             for frame in reader:
-                frame.columns = [str(c).strip() for c in frame.columns]
+                frame.columns = clean_columns(frame.columns)
                 if crlf and len(frame.columns):
                     last = frame.columns[-1]
                     frame[last] = frame[last].str.removesuffix("\r")
@@ -292,6 +292,6 @@ def _parquet_chunks(file: InputFile, chunk_rows: int) -> Iterator[RawTable]:
     row = 0
     for batch in pf.iter_batches(batch_size=chunk_rows):
         frame = batch.to_pandas()
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame.columns = clean_columns(frame.columns)
         yield RawTable(file.url, "parquet", frame, row_numbers=list(range(row + 1, row + len(frame) + 1)))
         row += len(frame)

@@ -69,10 +69,25 @@ def read_table(path: str | Path, encoding: str | None = None, fmt: str | None = 
                          f"or copy it somewhere you can read it.") from exc
     except IsADirectoryError as exc:  # pragma: no cover - checked above; a race
         raise InputError(f"{p}: is a folder. Fix: pass the files inside it.") from exc
-    table.frame.columns = [str(c).strip() for c in table.frame.columns]
+    table.frame.columns = clean_columns(table.frame.columns)
     if table.frame.shape[1] == 0 or (table.frame.empty and not table.rejects):
         raise InputError(f"{p}: no records found (only a header, or an empty list). Fix: check the export.")
     return table
+
+
+def clean_columns(columns) -> list[str]:
+    """Column names as text, stripped, and still unique ("a" and " a" become "a" and "a.1"): every later step
+    selects columns by name and must get one column back."""
+    out, seen = [], set()
+    for c in columns:
+        name = base = str(c).strip()
+        k = 0
+        while name in seen:
+            k += 1
+            name = f"{base}.{k}"
+        seen.add(name)
+        out.append(name)
+    return out
 
 
 # ---------------------------------------------------------------- text decoding
