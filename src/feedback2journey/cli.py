@@ -98,6 +98,9 @@ def run(
                              "local: a number, or auto (with --speed fast, one per core, up to 4, once the input "
                              "spans more than 4 chunks; accurate mode's encoder already uses every core; 1 = all in this process)."),
     keep_parts: bool = typer.Option(False, "--keep-parts", help="Keep the per-chunk parts in OUT/.f2j-work."),
+    raw_csv: bool = typer.Option(False, "--raw-csv", help="Write CSV text cells as they are. By default a cell "
+                                 "starting with =, +, -, @, tab or CR gets a leading ' so a spreadsheet never runs "
+                                 "it as a formula (OWASP CSV injection)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary."),
 ):
     """Analyze feedback files and write the journey map, tables and report to --out.
@@ -160,8 +163,8 @@ def run(
         result, paths = run_batch(inputs or None, cfg, out, columns=mapping, encoding=encoding, redact=not no_redact,
                                   segment_by=segment_by, model=model, embedder=embedder, cluster_on=cluster,
                                   previous=prev_dir, curation=curation_file, xlsx=xlsx, options=options,
-                                  reporter=reporter)  # writes outputs, pain point centroids included
-    except (ConfigError, InputError, CurationError) as exc:
+                                  reporter=reporter, raw_csv=raw_csv)  # writes outputs, pain point centroids included
+    except UserError as exc:  # ConfigError, InputError, CurationError, OutputError (disk full, permissions, lock)
         _fail(exc)
     if not quiet:
         _summary(result, paths["report.html"])

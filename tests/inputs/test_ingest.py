@@ -92,24 +92,23 @@ def test_explicit_columns_win_and_missing_ones_are_named(tmp_path):
 
 
 def test_mask_pii_skips_only_patterns_that_cannot_match():
-    # mask_pii checks "@", "://"/"www." and a digit before running the patterns: same result as running them all
-    from feedback2journey.text.redact import _PATTERNS, mask_pii
-
-    def every_pattern(text):
-        for token, pattern in _PATTERNS:
-            text = pattern.sub(token, text)
-        return text
+    # mask_pii runs a pattern only when the text has what it needs ("@", "://", enough digits...): same result
+    # as running every pattern
+    from feedback2journey.text.redact import mask_pii
 
     texts = ["", "no personal data here", "mail a.b@x.co.uk now", "WWW.Example.com/x and HTTPS://t.co/y",
              "www.shop.com", "ftp://files.example", "card 4111 1111 1111 1111", "IBAN GB82WEST12345698765432",
              "call +44 20 7946 0958", "I live at 221b Baker Street.", "Ünïcode digits ٤٥٦٧٨ ٩٠١٢٣٤٥", "@handle only",
-             "order 12345678 arrived", "wWw.mixed.case"]
-    assert [mask_pii(t) for t in texts] == [every_pattern(t) for t in texts]
+             "order 12345678 arrived", "wWw.mixed.case", "SSN 536-22-8726, NINO AB 12 34 56 C, DNI 12345678Z",
+             "BSN 111222333", "ip 192.0.2.1 or 2001:db8::1", "SW1A 1AA", "10115 Berlin", "Springfield, IL 62704",
+             "Hauptstraße 12", "12 rue de la Paix", "ring 06 12 34 56 78"]
+    assert [mask_pii(t) for t in texts] == [mask_pii(t, gated=False) for t in texts]
+    assert mask_pii("SSN 536-22-8726") == "SSN [id]"
 
 
 def test_repeated_texts_are_cleaned_and_masked_like_unique_ones():
     # ingest works once per distinct text; repeats must come out exactly as if each were done alone
-    mail = "<p>Write to jo.doe@example.com about order 4411 2233 4455 6677</p>"
+    mail = "<p>Write to jo.doe@example.com about card 4111 1111 1111 1111</p>"  # a Luhn-valid test card
     df = pd.DataFrame({"id": ["1", "2", "3", "4"], "body": [mail, "Late parcel", mail, "Late parcel"],
                        "subject": ["Call +44 20 7946 0958", ["a", "list"], "Call +44 20 7946 0958", None]})
     ing = ingest_frame(df, ColumnMapping(text=("body",)), Settings(), redact=True)
@@ -120,3 +119,11 @@ def test_repeated_texts_are_cleaned_and_masked_like_unique_ones():
     assert alone["text"][0] == texts[2] and alone["body"][0] == ing.items["body"][2]
     ing = ingest_frame(df, ColumnMapping(text=("subject",)), Settings(), redact=True)
     assert ing.items["subject"].tolist()[0] == "Call [phone]" and ing.items["subject"][1] == ["a", "list"]
+
+
+def test_zero_width_and_bidi_controls_never_reach_items_or_masked_columns():
+    """Display spoofing: U+202E reversed what the report showed; a zero-width space hid an e-mail from masking."""
+    df = pd.DataFrame({"id": ["1"], "body": ["Refund \u202ekcab yenom\u202c please, jane\u200b.doe@example.com"]})
+    ing = ingest_frame(df, ColumnMapping(text=("body",)), Settings(), redact=True)
+    for value in (ing.items["text"][0], ing.items["body"][0]):
+        assert not any(c in value for c in "\u202e\u202c\u200b") and "[email]" in value and "example" not in value

@@ -78,3 +78,27 @@ def test_export_command_rewrites_without_recomputing(run_dir, tmp_path):
 def test_export_of_a_folder_that_is_not_a_run(tmp_path):
     result = CliRunner().invoke(app, ["export", str(tmp_path)])
     assert result.exit_code == 2 and "not a finished run" in " ".join(result.output.split())
+
+
+def test_csv_cells_are_inert_in_a_spreadsheet_and_a_bare_cr_stays_in_its_cell(tmp_path):
+    """items.csv was a formula carrier (=, +, -, @, tab, CR written as they came) and a bare CR was written
+    unquoted, so the file parsed to more rows than items."""
+    import csv as csvlib
+
+    from feedback2journey.outputs.export import write_csv
+
+    cells = ["=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\tTAB", "\rCR",
+             "line one\rline two", "fine text", "-3", "+44", None]
+    frame = pd.DataFrame({"text": cells, "score": range(len(cells))})
+    path = tmp_path / "items.csv"
+    write_csv(frame, path)
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csvlib.reader(fh))[1:]
+    assert len(rows) == len(cells)  # one row per item, whatever the cells hold
+    got = [r[0] for r in rows]
+    assert got[:6] == ["'" + c for c in cells[:6]]
+    assert got[6:] == ["line one\rline two", "fine text", "-3", "+44", ""]  # plain numbers are not formulas
+    assert len(pd.read_csv(path)) == len(cells)
+    write_csv(frame, path, raw=True)  # --raw-csv: as they came, still quoted
+    with open(path, newline="", encoding="utf-8") as fh:
+        assert [r[0] for r in list(csvlib.reader(fh))[1:]][:7] == cells[:7]

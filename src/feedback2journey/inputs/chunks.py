@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import glob
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 
 from feedback2journey.errors import both
 from feedback2journey.inputs.read import (FORMATS, InputError, RawTable, _frame_from_records, _sniff_delimiter,
-                                   json_lines, read_table)
+                                          clean_columns, duplicate_columns, header_of, json_lines, read_table)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ def expand_inputs(inputs: list[str | Path]) -> list[InputFile]:
                 raise InputError(f"{p}: file not found. Fix: check the path (globs are expanded by your shell).")
             if p.is_dir():
                 raise InputError(f"{p}: is a folder. Fix: pass the files inside it, e.g. {p}/*.csv")
+            if p.is_file() and not os.access(p, os.R_OK):
+                raise InputError(f"{p}: permission denied, the file cannot be read. Fix: make it readable "
+                                 f"(chmod/chown), or copy it somewhere you can read it.")
             st = p.stat()
             out.append(InputFile(str(p), st.st_size, st.st_mtime, _format_of(p.name, str(p))))
     return out
@@ -101,16 +105,27 @@ def _format_of(name: str, shown: str) -> str:
 def iter_chunks(file: InputFile, chunk_rows: int, encoding: str | None = None,
                 stream_min_bytes: int = STREAM_MIN_BYTES) -> Iterator[RawTable]:
     """Yield the file as ``RawTable`` chunks of at most ``chunk_rows`` records (parse rejects included)."""
+    try:
+        yield from _chunks(file, chunk_rows, encoding, stream_min_bytes)
+    except UnicodeDecodeError as exc:  # a streamed file that breaks its encoding after the part checked
+        raise InputError(f"{file.url}: cannot be decoded as {exc.encoding} ({exc.reason} at byte {exc.start} of a "
+                         f"block). Fix: pass the file's real encoding: {both('encoding')}.") from exc
+    except PermissionError as exc:
+        raise InputError(f"{file.url}: permission denied, the file cannot be read. Fix: make it readable "
+                         f"(chmod/chown), or copy it somewhere you can read it.") from exc
+
+
+def _chunks(file: InputFile, chunk_rows: int, encoding: str | None, stream_min_bytes: int) -> Iterator[RawTable]:
     streamable = file.fmt in ("csv", "jsonl", "parquet")
     if not streamable or (file.is_local and file.size < stream_min_bytes):
         yield from _sliced(_read_whole(file, encoding), chunk_rows)
     elif file.fmt == "parquet":
         yield from _parquet_chunks(file, chunk_rows)
     else:
-        enc, warnings = _stream_encoding(file, encoding)
+        enc, errors, warnings = _stream_encoding(file, encoding)
         reader = _csv_chunks if file.fmt == "csv" else _jsonl_chunks
         first = True
-        for table in reader(file, chunk_rows, enc):
+        for table in reader(file, chunk_rows, enc, errors):
             if first:
                 table.warnings = warnings + table.warnings
                 first = False
@@ -152,65 +167,105 @@ def _sliced(table: RawTable, chunk_rows: int) -> Iterator[RawTable]:
                        rejects=table.rejects if k == 0 else [], warnings=table.warnings if k == 0 else [])
 
 
-def _stream_encoding(file: InputFile, encoding: str | None) -> tuple[str, list[str]]:
-    """Pick the encoding by validating the whole file block by block (about 1 GB/s), as the whole-file reader
-    does; a file that is not UTF-8 is read as cp1252 with a warning."""
+def _cp1252_fallback(exc: UnicodeDecodeError):
+    """Codec error handler: bytes that are not UTF-8 decoded as cp1252 (latin-1 where cp1252 has no character)."""
+    bad = exc.object[exc.start:exc.end]
+    try:
+        return bad.decode("cp1252"), exc.end
+    except UnicodeDecodeError:
+        return bad.decode("latin-1"), exc.end
+
+
+codecs.register_error("f2j-cp1252", _cp1252_fallback)
+
+
+def _stream_encoding(file: InputFile, encoding: str | None) -> tuple[str, str, list[str]]:
+    """(encoding, decode errors handler, warnings). The whole file is validated block by block (about 1 GB/s),
+    as the whole-file reader does. A file that is not all UTF-8 is read as UTF-8 where it is valid and as
+    cp1252 for the byte sequences that are not (``f2j-cp1252``), with a warning counting the lines concerned,
+    so a UTF-8 export with some Windows rows keeps both readable."""
     if encoding:
-        return encoding, []
+        return encoding, "strict", []
     with _open(file) as fh:
         head = fh.read(4)
         if head.startswith(b"\xef\xbb\xbf"):
-            return "utf-8-sig", []
+            return "utf-8-sig", "strict", []
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return "utf-16", []
+            return "utf-16", "strict", []
         fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
             while block := fh.read(_BLOCK):
                 decoder.decode(block)
             decoder.decode(b"", final=True)
-            return "utf-8", []
+            return "utf-8", "strict", []
         except UnicodeDecodeError:
-            msg = (f"{file.url}: not valid UTF-8; read as cp1252. If accents look wrong in the report, "
-                   f"pass the file's real encoding: {both('encoding')}.")
-            log.warning(msg)
-            return "cp1252", [msg]
+            pass
+        fh.seek(0)
+        bad = 0
+        for line in fh:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad += 1
+    msg = (f"{file.url}: {bad:,} line(s) are not valid UTF-8; their other bytes were read as cp1252 (Windows). If "
+           f"accents look wrong in those rows, re-export as UTF-8 or pass the file's real encoding: {both('encoding')}.")
+    log.warning(msg)
+    return "utf-8", "f2j-cp1252", [msg]
 
 
-def _csv_chunks(file: InputFile, chunk_rows: int, encoding: str) -> Iterator[RawTable]:
+def _csv_chunks(file: InputFile, chunk_rows: int, encoding: str, errors: str = "strict") -> Iterator[RawTable]:
     with _open(file) as fh:
         sample = fh.read(256 * 1024).decode(encoding, errors="replace")
     delimiter = _sniff_delimiter(sample)
     decimal = "," if delimiter == ";" else "."
+    crlf = "\r\n" in sample
     row = 0
     drop: list[str] | None = None
     with _open(file) as fh:
         try:
+            # rows end at \n only: a bare CR inside a row (pandas' to_csv writes them unquoted) stays in its cell;
+            # CRLF files get their CR stripped from each row's last cell below
             reader = pd.read_csv(fh, sep=delimiter, dtype=str, keep_default_na=False, skip_blank_lines=True,
-                                 on_bad_lines="error", encoding=encoding, chunksize=chunk_rows)
+                                 on_bad_lines="error", encoding=encoding, encoding_errors=errors,
+                                 chunksize=chunk_rows, lineterminator="\n")
             for frame in reader:
-                frame.columns = [str(c).strip() for c in frame.columns]
+                frame.columns = clean_columns(frame.columns)
+                if crlf and len(frame.columns):
+                    last = frame.columns[-1]
+                    frame[last] = frame[last].str.removesuffix("\r")
+                frame = frame.replace("\x00", "", regex=True) if _has_nul(frame) else frame
                 if drop is None:  # empty trailing columns, decided once so every chunk has the same columns
                     drop = [c for c in frame.columns if c.startswith("Unnamed:") and (frame[c] == "").all()]
+                    header = header_of(sample.replace("\r\n", "\n"), delimiter)
+                    warnings = duplicate_columns(header, frame.columns, file.url)
+                else:
+                    warnings = []
                 frame = frame.drop(columns=drop)
                 numbers = list(range(row + 1, row + len(frame) + 1))
                 row += len(frame)
                 yield RawTable(file.url, "csv", frame.reset_index(drop=True), encoding=encoding, delimiter=delimiter,
-                               decimal=decimal, row_numbers=numbers)
+                               decimal=decimal, row_numbers=numbers, warnings=warnings)
         except pd.errors.EmptyDataError as exc:
             raise InputError(f"{file.url}: no columns found. Fix: the first line must be a header row.") from exc
-        except pd.errors.ParserError as exc:
+        except (pd.errors.ParserError, ValueError) as exc:
             raise InputError(f"{file.url}: malformed CSV after record {row} ({exc}). "
-                             f"Fix: check quoting, or re-export with a standard delimiter.") from exc
+                             f"Fix: check the quotes and the number of fields on that line, or re-export with a "
+                             f"standard delimiter.") from exc
     if row == 0:
         raise InputError(f"{file.url}: no records found (only a header). Fix: check the export.")
 
 
-def _jsonl_chunks(file: InputFile, chunk_rows: int, encoding: str) -> Iterator[RawTable]:
+def _has_nul(frame: pd.DataFrame) -> bool:
+    return any(frame[c].str.contains("\x00", regex=False).any() for c in frame.columns)
+
+
+def _jsonl_chunks(file: InputFile, chunk_rows: int, encoding: str, errors: str = "strict") -> Iterator[RawTable]:
     records, numbers, rejects = [], [], []
     row = 0
     with _open(file) as raw:
-        for row, rec, reason in json_lines(codecs.getreader(encoding)(raw)):
+        lines = (line.replace("\x00", "") for line in codecs.getreader(encoding)(raw, errors))
+        for row, rec, reason in json_lines(lines):
             if reason:
                 rejects.append((row, reason))
             else:
@@ -237,6 +292,6 @@ def _parquet_chunks(file: InputFile, chunk_rows: int) -> Iterator[RawTable]:
     row = 0
     for batch in pf.iter_batches(batch_size=chunk_rows):
         frame = batch.to_pandas()
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame.columns = clean_columns(frame.columns)
         yield RawTable(file.url, "parquet", frame, row_numbers=list(range(row + 1, row + len(frame) + 1)))
         row += len(frame)

@@ -117,7 +117,8 @@ def items_from_table(table: RawTable, source: str, cols: ColumnMapping, settings
     rejects = [{"source": source, "row_number": r, "item_id": None, "reason": reason, "text": None}
                for r, reason in table.rejects]
     raw_texts = _joined(frame, cols.text)
-    ids = (frame[cols.id].astype(str).str.strip() if cols.id else pd.Series([""] * n)).tolist()
+    # a missing id (JSON null, an empty cell) is "": pandas' str dtype keeps it as NaN, not "nan"
+    ids = [v.strip() if isinstance(v, str) else "" for v in frame[cols.id].astype(str)] if cols.id else [""] * n
     seen_ids = {} if seen_ids is None else seen_ids
     keep_idx, texts, truncated, item_ids = [], [], [], []
     n_truncated = 0

@@ -4,10 +4,14 @@
   touchpoint, ``<stage>_volume`` and ``<stage>_sentiment`` columns in map order.
 - ``journey.mmd``: a Mermaid ``journey`` diagram (sections = stages, tasks = busiest touchpoints, score 1-5).
 - ``journey.xlsx``: one sheet per table. Text that Excel would read as a formula is prefixed with ``'``.
+- Every CSV (``write_csv``): text cells that begin with =, +, -, @, tab or CR get a leading ``'`` (OWASP's
+  CSV-injection rule; a plain number such as ``-3`` or ``+44`` is left alone), and every text cell is quoted,
+  so a bare CR or a newline inside a cell never splits a row. ``raw=True`` (``--raw-csv``) keeps cells as they are.
 - ``journey.json`` is validated against the JSON Schema shipped in ``schemas/``.
 """
 from __future__ import annotations
 
+import csv
 import json
 import re
 from importlib.resources import files
@@ -87,7 +91,35 @@ def _excel_cell(v):
     if not isinstance(v, str):
         return v
     v = _ILLEGAL_XLSX.sub(" ", v)[:32_000]
-    return "'" + v if v[:1] in ("=", "+", "-", "@") else v  # never a formula
+    return "'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v  # never a formula
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def csv_cell(v):
+    """A text cell made inert in a spreadsheet (OWASP CSV injection): ``'`` before a leading =, +, -, @, tab or
+    CR, unless the cell is a plain number."""
+    if isinstance(v, str) and v.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(v):
+        return "'" + v
+    return v
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell passed through ``csv_cell`` (lists and dicts as JSON text first)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: csv_cell(json.dumps(v, ensure_ascii=False)
+                                                       if isinstance(v, (list, dict)) else v))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, target, raw: bool = False, header: bool = True) -> None:
+    """The project's one way to write CSV: text cells quoted (a CR or newline stays inside its cell) and, unless
+    ``raw``, made inert in spreadsheets (``csv_cell``). ``target``: a path or an open text file."""
+    (frame if raw else csv_safe(frame)).to_csv(target, index=False, header=header, quoting=csv.QUOTE_NONNUMERIC)
 
 
 def write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> None:
@@ -102,7 +134,7 @@ def write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> None:
             pd.DataFrame({"note": notes}).to_excel(xw, sheet_name="notes", index=False)
 
 
-def export_files(run: dict, out_dir: Path, formats: tuple[str, ...], writer) -> dict[str, Path]:
+def export_files(run: dict, out_dir: Path, formats: tuple[str, ...], writer, raw_csv: bool = False) -> dict[str, Path]:
     """Write the requested formats with ``writer(path, fn)`` (an atomic writer). Returns name -> path."""
     journey = run["journey"]
     written: dict[str, Path] = {}
@@ -115,7 +147,7 @@ def export_files(run: dict, out_dir: Path, formats: tuple[str, ...], writer) -> 
             writer(target, lambda p: p.write_text(json.dumps(journey, indent=2, ensure_ascii=False, default=str), "utf-8"))
         elif fmt == "csv":
             target = out_dir / "journey_grid.csv"
-            writer(target, lambda p: grid_frame(journey).to_csv(p, index=False))
+            writer(target, lambda p: write_csv(grid_frame(journey), p, raw=raw_csv))
         elif fmt == "mermaid":
             target = out_dir / "journey.mmd"
             writer(target, lambda p: p.write_text(mermaid(journey), "utf-8"))

@@ -1,5 +1,6 @@
-"""Write a run's outputs. Each file goes to a temporary name first and is renamed when complete, so a
-crash never leaves a half-written file that looks finished."""
+"""Write a run's outputs. They are written into a staging folder and swapped into the output folder as a set
+(``files.staged_outputs``), so the folder holds the previous run or this one, never a mix, whatever fails
+(a full disk, a kill) while writing."""
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback2journey.files import INTERNAL_PARQUET, atomic_path, atomic_write, parquet_safe
-from feedback2journey.outputs.export import export_files
+from feedback2journey.files import INTERNAL_PARQUET, atomic_path, atomic_write, parquet_safe, staged_outputs
+from feedback2journey.outputs.export import export_files, write_csv
 from feedback2journey.painpoints.curate import save_state
 from feedback2journey.painpoints.table import pain_points_for_csv
 from feedback2journey.outputs.report import render_report
@@ -24,27 +25,33 @@ def save_run_state(result, out_dir: str | Path) -> list[Path]:
     return save_state(state, out_dir) if state is not None else []
 
 
-def write_outputs(result, out_dir: Path, xlsx: bool = False) -> dict[str, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_outputs(result, out_dir: Path, xlsx: bool = False, raw_csv: bool = False) -> dict[str, Path]:
+    """Every output into ``out_dir``, swapped in as a set. Returns name -> final path."""
+    with staged_outputs(out_dir) as stage:
+        written = _write_all(result, stage, xlsx, raw_csv)
+    return {name: Path(out_dir) / name for name in written}
+
+
+def _write_all(result, out_dir: Path, xlsx: bool, raw_csv: bool) -> dict[str, Path]:
     paths = {name: out_dir / name for name in ("items.parquet", "items.csv", "segments.parquet", "pain_points.csv",
                                                "rejected.csv", "report.html", "run.json")}
     rows = getattr(result, "rows", None)
     if rows is None or rows.parts.in_memory:  # the full tables are in memory
         items, segments = parquet_safe(result.items), result.segments
         atomic_write(paths["items.parquet"], lambda p: items.to_parquet(p, index=False))
-        atomic_write(paths["items.csv"], lambda p: items.to_csv(p, index=False))
+        atomic_write(paths["items.csv"], lambda p: write_csv(items, p, raw=raw_csv))
         atomic_write(paths["segments.parquet"], lambda p: segments.to_parquet(p, index=False))
     else:  # a batch run: the rows are put together and written chunk by chunk
-        write_chunked(rows.chunks(), paths, out_dir)
+        write_chunked(rows.chunks(), paths, out_dir, raw_csv)
         items = segments = None
-    atomic_write(paths["pain_points.csv"], lambda p: pain_points_for_csv(result.pain_points).to_csv(p, index=False))
-    atomic_write(paths["rejected.csv"], lambda p: result.rejected.to_csv(p, index=False))
+    atomic_write(paths["pain_points.csv"], lambda p: write_csv(pain_points_for_csv(result.pain_points), p, raw=raw_csv))
+    atomic_write(paths["rejected.csv"], lambda p: write_csv(result.rejected, p, raw=raw_csv))
     if xlsx and items is None:  # Excel holds at most a million rows: small enough to read back
         items, segments = pd.read_parquet(paths["items.parquet"]), pd.read_parquet(paths["segments.parquet"])
     run = {"journey": result.journey, "items": items, "segments": segments,
            "pain_points": pain_points_for_csv(result.pain_points), "rejected": result.rejected}
     formats = ("json", "csv", "mermaid") + (("xlsx",) if xlsx else ())
-    paths.update(export_files(run, out_dir, formats, atomic_write))
+    paths.update(export_files(run, out_dir, formats, atomic_write, raw_csv=raw_csv))
     html = render_report(result.journey, result.run_info, result.explorer)
     atomic_write(paths["report.html"], lambda p: p.write_text(html, encoding="utf-8"))
     paths.update({p.name: p for p in save_run_state(result, out_dir)})  # read by the next run (--previous)
@@ -54,7 +61,7 @@ def write_outputs(result, out_dir: Path, xlsx: bool = False) -> dict[str, Path]:
     return paths
 
 
-def write_chunked(chunks, paths: dict[str, Path], out_dir: Path) -> None:
+def write_chunked(chunks, paths: dict[str, Path], out_dir: Path, raw_csv: bool = False) -> None:
     """items.parquet, items.csv and segments.parquet from (items, segments) frames chunk by chunk, in bounded
     memory. Each chunk goes to a staging file first; the final files then get one schema (a column that is
     empty in one chunk, or numbers in one and text in another, takes the type that holds all of them)."""
@@ -78,7 +85,7 @@ def write_chunked(chunks, paths: dict[str, Path], out_dir: Path) -> None:
                     table = _conform(pq.read_table(f), schema)
                     writer.write_table(table)
                     if csv is not None:
-                        table.to_pandas().to_csv(csv, header=i == 0, index=False)
+                        write_csv(table.to_pandas(), csv, raw=raw_csv, header=i == 0)
                 if csv is not None:
                     csv.close()
         with atomic_path(paths["items.csv"]) as target:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 
 from feedback2journey.errors import opt
+from feedback2journey.files import output_error, run_lock
 from feedback2journey import __version__
 from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS
 from feedback2journey.run.chunk_cache import ChunkCache, chunk_key, context_key, raw_chunk_key
@@ -85,13 +86,35 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
               columns: ColumnMapping | None = None, encoding: str | None = None, redact: bool = True,
               segment_by: str | None = None, model: str | Path | None = None, embedder: dict | None = None,
               cluster_on: str | None = None, previous=None, curation=None, xlsx: bool = False,
-              options: BatchOptions | None = None, reporter: Reporter | None = None, models=None):
+              options: BatchOptions | None = None, reporter: Reporter | None = None, models=None,
+              raw_csv: bool = False):
     """Analyze files chunk by chunk into ``out_dir`` and write every output. Returns (JourneyResult, paths): a
     ``result_cache.CachedResult`` when an identical run's outputs were linked (``options.result_cache``).
 
     ``embedder``: keyword arguments for ``Embedder`` (cache_dir, speed...). Same inputs and options give the
     same outputs as ``analyze``; a killed run resumes from its finished chunks.
+
+    Whole runs only: the run holds ``out_dir``'s lock from start to end (a second run on the same folder stops
+    with an ``OutputError``), and the outputs are swapped in as a set (``files.staged_outputs``). A full disk or
+    a permission error raises an ``OutputError`` naming the fix; ``out_dir`` then keeps the previous run's
+    outputs, and the finished chunks stay in ``out_dir/.f2j-work`` for the same command to resume.
+    ``raw_csv``: write CSV text cells as they are (no ``'`` before a leading =, +, -, @, tab or CR).
     """
+    with run_lock(out_dir):
+        try:
+            return _run_batch(inputs, config, out_dir, columns=columns, encoding=encoding, redact=redact,
+                              segment_by=segment_by, model=model, embedder=embedder, cluster_on=cluster_on,
+                              previous=previous, curation=curation, xlsx=xlsx, options=options, reporter=reporter,
+                              models=models, raw_csv=raw_csv)
+        except OSError as exc:
+            error = output_error(exc, Path(out_dir))
+            if error is None:
+                raise
+            raise error from exc
+
+
+def _run_batch(inputs, config, out_dir, *, columns, encoding, redact, segment_by, model, embedder, cluster_on,
+               previous, curation, xlsx, options, reporter, models, raw_csv):
     started = time.perf_counter()
     opts = options or BatchOptions()
     reporter = reporter or Reporter()
@@ -191,6 +214,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                         advance(meta["rows"])
                     elif use_workers:
                         if runner is None:
+                            spec.prepare(models)  # a fresh cache: the fast model is built here, not by each worker
                             runner = DaskRunner(spec, opts.scheduler, opts.workers, opts.threads) \
                                 if opts.engine == "dask" else PoolRunner(spec, jobs, opts.threads)
                         runner.submit(n, store.run_id, items, rejects, meta, store_chunk)
@@ -226,7 +250,8 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
     if chunk_cache is not None and opts.result_cache:
         results = ResultCache(Path(models.embedder.cache_dir) / "results")
         key = result_key(file_keys, cache_context, previous=previous, curation=curation, model=model,
-                         segment_by=segment_by, xlsx=xlsx, inputs=[f.url for f in files], config=cfg.path)
+                         segment_by=segment_by, xlsx=xlsx, raw_csv=raw_csv, inputs=[f.url for f in files],
+                         config=cfg.path)
         cached = results.get(key) if key else None
     if cached is not None:
         result, paths = _from_result_cache(cached, Path(out_dir), key, timings, started, batch_info(), models)
@@ -235,7 +260,7 @@ def run_batch(inputs: list[str | Path] | None, config: Config | str | Path | Non
                         segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
         result.run_info["batch"] = batch_info()
         result.run_info["result_cache"] = {"key": key, "hit": False} if key else None
-        paths = write_outputs(result, Path(out_dir), xlsx=xlsx)
+        paths = write_outputs(result, Path(out_dir), xlsx=xlsx, raw_csv=raw_csv)
         if key:
             results.put(key, paths)
     if not opts.keep_parts:

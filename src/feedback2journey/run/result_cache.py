@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from feedback2journey.files import atomic_write, link_or_copy
+from feedback2journey.files import link_or_copy, staged_outputs
 from feedback2journey.run.chunk_cache import prune_lru
 from feedback2journey.outputs.read_run import load_pain_points
 from feedback2journey.painpoints.curate import STATE_JSON, STATE_NPY
@@ -188,23 +188,18 @@ class ResultCache:
 
 
 def restore(files: dict[str, Path], out_dir: Path, run_info: dict, started: float | None = None) -> dict[str, Path]:
-    """Link ``files`` (an entry's, or an earlier run's outputs) into ``out_dir``, each under a temporary name
-    first, then write run.json (``run_info``) last, as ``write_outputs`` does. ``started``: the run's start, for
+    """Link ``files`` (an entry's, or an earlier run's outputs) and run.json (``run_info``) into a staging folder
+    and swap them into ``out_dir`` as a set, as ``write_outputs`` does. ``started``: the run's start, for
     ``timings_s.total``. Returns name -> path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".f2j-out-", dir=out_dir))
-    paths = {name: out_dir / name for name in files}
-    try:
+    with staged_outputs(out_dir) as stage:
         for name, source in files.items():
             if name != "run.json":
                 link_or_copy(source, stage / name)
-                os.replace(stage / name, paths[name])  # a no-op when already the same file: the stage goes below
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    if started is not None:
-        run_info["timings_s"]["total"] = round(time.perf_counter() - started, 3)
-    atomic_write(paths["run.json"], lambda p: p.write_text(json.dumps(run_info, indent=2, ensure_ascii=False,
-                                                                      default=str), encoding="utf-8"))
+        if started is not None:
+            run_info["timings_s"]["total"] = round(time.perf_counter() - started, 3)
+        (stage / "run.json").write_text(json.dumps(run_info, indent=2, ensure_ascii=False, default=str),
+                                        encoding="utf-8")
+    paths = {name: out_dir / name for name in files}
     return paths
 
 

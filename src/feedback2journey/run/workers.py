@@ -40,6 +40,13 @@ class ModelSpec:
     def build(self):
         return Models(self.config, model=self.model, embedder=Embedder(**self.embedder))
 
+    def prepare(self, models) -> None:
+        """In the client, before any worker starts: build the encoder that workers load but cannot build. The
+        static and ONNX models are distilled/exported from MiniLM with torch, which workers keep out (and every
+        worker building it at once would repeat minutes of work); built once here, workers only load them."""
+        if not self.needs_torch():
+            models.embedder.dim  # loads the encoder, building it into the models cache first if it is missing
+
 
 _WORKER_MODELS: dict[str, object] = {}  # per worker process: models are loaded once, on the first task
 

@@ -99,9 +99,19 @@ def collapse_whitespace(text: str) -> str:
     return _MANY_NL.sub("\n", text).strip()
 
 
+# Zero-width and bidi control characters: invisible, so they hide an e-mail address from a pattern
+# ("jane\u200b@example.com") or reorder what a reader sees (U+202E RIGHT-TO-LEFT OVERRIDE: display spoofing).
+# Removed before anything else reads the text; the report and every export then show what the models saw.
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def strip_invisible(text: str) -> str:
+    return text if text.isascii() or not INVISIBLE.search(text) else INVISIBLE.sub("", text)
+
+
 def clean_text(text: str) -> str:
     """Human-readable clean text: the offsets of segments refer to this string."""
-    text = strip_html(text)
+    text = strip_invisible(strip_html(text))  # after HTML: "&#8203;" is a zero-width space too
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = strip_quoted_reply(text)
     text = strip_signature(text)
