@@ -1,6 +1,10 @@
 """Language detectors side by side on SHORT feedback: accuracy and speed, offline.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/lang_detect.py [--repeats 3] [--json out.json]
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/lang_detect.py --pipeline --encode 1000 --only fasttext-lite
+
+lingua is not a dependency of the package: ``pip install lingua-language-detector`` (2.1.1 measured) to compare,
+or ``--only fasttext-lite fasttext-lite+short-rule``.
 
 Test set: benchmarks/data/lang_short.tsv (267 texts written for this benchmark, none copied from any data set):
 8 languages (en de es fr it pt nl pl) x 20 sentences + 10 two-or-three-word answers each, 17 one-word answers
@@ -26,6 +30,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -79,13 +85,58 @@ def lingua(codes: list[str] | None, low: bool):
     return detect
 
 
+def pipeline_cost(repeats: int, encode_n: int = 0) -> None:
+    """The language step as analyze_chunk runs it (detect items, long segments of multi-segment items, noise
+    checks, item roll-up) on the bundled sample's items and segments, per segment, against the encoder's rate."""
+    from feedback2journey.config import Settings
+    from feedback2journey.inputs.ingest import ingest_paths
+    from feedback2journey.resources import sample_paths
+    from feedback2journey.text.clean import analysis_text
+    from feedback2journey.text import language
+    from feedback2journey.text.segment import Segmenter
+
+    ing = ingest_paths(sample_paths(), None, Settings(), redact=True)
+    segments = Segmenter("sentencizer").segment(ing.items)
+    detector = language.FastTextLite()
+    detector.load()
+    times = []
+    for _ in range(repeats):
+        analysis_text.cache_clear(), language.segment_is_noise.cache_clear()  # cold caches: the worst case
+        t = time.perf_counter()
+        items_lang, seg_lang = language.judge_languages(ing.items, segments, detector, "en")
+        times.append(time.perf_counter() - t)
+    sec = statistics.median(times)
+    per_seg = sec / len(segments)
+    if encode_n:  # the encoder on the same machine, same load, right after: MiniLM (accurate), no cache
+        from feedback2journey.embed.embedder import Embedder
+        emb = Embedder(cache_dir=None)
+        texts = list(dict.fromkeys(analysis_text(t) or t for t in segments["text"]))[:encode_n]
+        emb.encode(texts[:32])  # load + warm
+        t = time.perf_counter()
+        emb.encode(texts)
+        enc_rate = len(texts) / (time.perf_counter() - t)
+        print(f"encoder (MiniLM, accurate) on {len(texts)} of these segments: {enc_rate:.0f} sentences/s -> "
+              f"language step = {100 * per_seg * enc_rate:.2f}% of encoder time", flush=True)
+    counts = {k: int(v) for k, v in zip(*np.unique(items_lang.astype(str), return_counts=True))}
+    print(f"pipeline language step on the bundled sample: {len(ing.items):,} items, {len(segments):,} segments, "
+          f"{sec:.2f} s ({len(segments) / sec:,.0f} segments/s, {per_seg * 1e6:.0f} us/segment); "
+          f"{100 * per_seg * 150:.2f}% of encoder time at 150 sentences/s, {100 * per_seg * 300:.2f}% at 300/s; "
+          f"items per language {counts}", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(REPO / "benchmarks" / "data" / "lang_short.tsv"))
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", nargs="*", help="detector names to run")
     ap.add_argument("--json")
+    ap.add_argument("--pipeline", action="store_true",
+                    help="also time judge_languages (the pipeline's whole language step) on the bundled sample")
+    ap.add_argument("--encode", type=int, default=0, metavar="N",
+                    help="with --pipeline: also time MiniLM on N of the sample's segments, same process and load")
     args = ap.parse_args(argv)
+    if args.pipeline:
+        pipeline_cost(args.repeats, args.encode)
     rows = load_set(Path(args.data))
     texts = [r["text"] for r in rows]
     detectors = {

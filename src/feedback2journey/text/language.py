@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,7 @@ NO_LANGUAGE = "zxx"  # ISO 639-2 "no linguistic content": boilerplate, auto-repl
 SHORT_LETTERS = 15
 SEGMENT_MIN_LETTERS = 20  # a segment shorter than this takes its item's language
 SEGMENT_MIN_PROB = 0.6  # a segment's own language only when the detector is this sure
+ITEM_SURE = 0.95  # an item detected this surely is one language: its segments take it without their own detection
 DETECT_CHARS = 400  # an item's language from its first characters: cost stays flat for long texts
 
 LANGUAGE_NAMES = {
@@ -90,8 +92,11 @@ def _for_detection(text: str) -> str:
     return text
 
 
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+
 def letter_count(text: str) -> int:
-    return sum(1 for c in text if c.isalpha())
+    return len(_NOT_LETTER.sub("", text))  # letters of any script (a regex: C speed on long texts)
 
 
 # -- text that is no language ---------------------------------------------------------------------------------
@@ -210,30 +215,43 @@ def judge_languages(items: pd.DataFrame, segments: pd.DataFrame, detector, defau
     """(item languages, segment languages): two arrays aligned with ``items`` and ``segments``.
 
     An item's text is detected once (its first ``DETECT_CHARS`` characters, without links and handles); a
-    segment of a multi-segment item with at least ``SEGMENT_MIN_LETTERS`` letters is detected on its own and
+    segment of a multi-segment item with at least ``SEGMENT_MIN_LETTERS`` letters (unless the item's own detection
+    is ``ITEM_SURE``: one language throughout) is detected on its own and
     keeps its own language when the detector is sure (``SEGMENT_MIN_PROB``), otherwise it takes its item's.
     The item's language is then that of most of its letters among its segments (a mixed item's dominant one).
     Segments with no language (``segment_is_noise``) get ``NO_LANGUAGE``. Each distinct text is detected once.
     """
-    item_texts = [analysis_text(t) or t for t in items["text"]]
+    item_ids = items["item_id"].tolist()
+    item_texts = [analysis_text(t) or t for t in items["text"].tolist()]
     guesses = _detect_distinct(detector, item_texts)
-    first = {i: _pick(guesses[t], letter_count(t) < SHORT_LETTERS, default)
-             for i, t in zip(items["item_id"], item_texts)}
-    seg_item = segments["item_id"].to_numpy()
-    seg_texts = [analysis_text(t) or t for t in segments["text"]]
-    n_seg = segments.groupby("item_id", sort=False)["item_id"].transform("size").to_numpy() if len(segments) else []
-    own_needed = [t for t, n in zip(seg_texts, n_seg) if n > 1 and letter_count(t) >= SEGMENT_MIN_LETTERS]
-    own = _detect_distinct(detector, own_needed, k=1) if own_needed else {}
-    seg_lang = np.empty(len(segments), dtype=object)
-    letters = np.zeros(len(segments), dtype=np.int64)
-    for r, (item_id, text, raw) in enumerate(zip(seg_item, seg_texts, segments["text"])):
-        if segment_is_noise(raw):
+    first, sure = {}, set()
+    for item_id, text in zip(item_ids, item_texts):
+        guess = guesses[text]
+        first[item_id] = _pick(guess, letter_count(text) < SHORT_LETTERS, default)
+        if guess[1] >= ITEM_SURE:
+            sure.add(item_id)
+    seg_item = segments["item_id"].tolist()
+    raw = segments["text"].tolist()
+    # once per distinct segment text (greetings, closers and boilerplate repeat): noise?, letters, text as read
+    facts = {}
+    for text in set(raw):
+        read = analysis_text(text) or text
+        facts[text] = (segment_is_noise(text), letter_count(read), read)
+    per_item = Counter(seg_item)
+    own_needed = {facts[t][2] for i, t in zip(seg_item, raw)
+                  if per_item[i] > 1 and i not in sure and not facts[t][0] and facts[t][1] >= SEGMENT_MIN_LETTERS}
+    own = _detect_distinct(detector, sorted(own_needed), k=1) if own_needed else {}
+    seg_lang = np.empty(len(raw), dtype=object)
+    letters = np.zeros(len(raw), dtype=np.int64)
+    for r, (item_id, text) in enumerate(zip(seg_item, raw)):
+        noise, n_letters, read = facts[text]
+        if noise:
             seg_lang[r] = NO_LANGUAGE
             continue
-        guess = own.get(text)
+        guess = own.get(read) if item_id not in sure else None
         seg_lang[r] = guess[0] if guess is not None and guess[1] >= SEGMENT_MIN_PROB else first[item_id]
-        letters[r] = letter_count(text)
-    return item_languages(items, segments["item_id"].to_numpy(), seg_lang, letters, first), seg_lang
+        letters[r] = n_letters
+    return item_languages(items, np.asarray(seg_item, dtype=object), seg_lang, letters, first), seg_lang
 
 
 def item_languages(items: pd.DataFrame, seg_item, seg_lang, letters=None, fallback: dict | None = None) -> np.ndarray:
