@@ -185,8 +185,9 @@ def noise_reason(text: str) -> str | None:
 def segment_is_noise(text: str) -> bool:
     """A segment with no language in it (boilerplate, an auto-reply line, a link alone, mashing)."""
     words = _without_pii(analysis_text(text))
-    return letter_count(words) == 0 or _is_boilerplate(words) or bool(_AUTO_REPLY.search(text)) \
-        or is_keyboard_mash(text)
+    # emoji and numbers inside an item are read with it ("😤😤😤" after a complaint, "10/10"): not noise here
+    nothing = not any(c.isalnum() or unicodedata.category(c) == "So" for c in words)
+    return nothing or _is_boilerplate(words) or bool(_AUTO_REPLY.search(text)) or is_keyboard_mash(text)
 
 
 def _is_boilerplate(words: str) -> bool:
@@ -211,6 +212,11 @@ def _pick(guess: tuple[str, float], short: bool, default: str) -> str:
     return codes[0] if codes and codes[0] else "und"
 
 
+def _readable(text: str) -> str:
+    """What the detector reads: no links, handles, ticket numbers or masked personal data ("[url]")."""
+    return _without_pii(analysis_text(text)).strip() or text
+
+
 def judge_languages(items: pd.DataFrame, segments: pd.DataFrame, detector, default: str = "en"):
     """(item languages, segment languages): two arrays aligned with ``items`` and ``segments``.
 
@@ -222,7 +228,7 @@ def judge_languages(items: pd.DataFrame, segments: pd.DataFrame, detector, defau
     Segments with no language (``segment_is_noise``) get ``NO_LANGUAGE``. Each distinct text is detected once.
     """
     item_ids = items["item_id"].tolist()
-    item_texts = [analysis_text(t) or t for t in items["text"].tolist()]
+    item_texts = [_readable(t) for t in items["text"].tolist()]
     guesses = _detect_distinct(detector, item_texts)
     first, sure = {}, set()
     for item_id, text in zip(item_ids, item_texts):
@@ -235,7 +241,7 @@ def judge_languages(items: pd.DataFrame, segments: pd.DataFrame, detector, defau
     # once per distinct segment text (greetings, closers and boilerplate repeat): noise?, letters, text as read
     facts = {}
     for text in set(raw):
-        read = analysis_text(text) or text
+        read = _readable(text)
         facts[text] = (segment_is_noise(text), letter_count(read), read)
     per_item = Counter(seg_item)
     own_needed = {facts[t][2] for i, t in zip(seg_item, raw)
