@@ -12,7 +12,11 @@ def _tables():
     segments = pd.DataFrame({"item_id": ["a", "b", "c", "d", "e", "e", "f"],
                              "sentiment_label": ["negative", NOT_ANALYZED, NOT_ANALYZED, NOT_ANALYZED, "negative",
                                                  NOT_ANALYZED, NOT_ANALYZED]})
-    texts = ["Late.", "Zu spät <b>!</b>", "Kaputt.", "Tarde.", "Bad.", "Schlecht.", "Ticket created via web form"]
+    segments["language"] = ["en", "de", "de", "es", "en", "de", "zxx"]
+    # item b: an English title, then German: its example is the German segment
+    segments = pd.concat([segments.iloc[:1], pd.DataFrame({"item_id": ["b"], "sentiment_label": [NOT_ANALYZED],
+                                                            "language": ["en"]}), segments.iloc[1:]], ignore_index=True)
+    texts = ["Late.", "Awful", "Zu spät <b>!</b>", "Kaputt.", "Tarde.", "Bad.", "Schlecht.", "Ticket created via web form"]
     return items, segments, texts
 
 
@@ -20,7 +24,7 @@ def test_counts_per_language_and_what_was_left_out(config):
     items, segments, _ = _tables()
     counts = language_counts(items, segments, config)
     assert counts == {"analyzed": ["en"], "items": {"en": 2, "de": 2, "es": 1, "zxx": 1},
-                      "not_analyzed_items": 4, "not_analyzed_segments": 5, "mixed_items": 1}
+                      "not_analyzed_items": 4, "not_analyzed_segments": 6, "mixed_items": 1}
 
 
 def test_not_analyzed_lists_languages_most_first_with_examples(config):

@@ -42,12 +42,15 @@ def not_analyzed_summary(items: pd.DataFrame, segments: pd.DataFrame, config: Co
         else items.iloc[0:0].assign(language=None)
     counts = _per_language(left["language"]) if len(left) else {}
     langs = []
-    first_rows = pd.Series(np.arange(len(segments)), index=segments.index)
-    seg_of_item = segments.assign(_row=first_rows.values).drop_duplicates("item_id").set_index("item_id")["_row"] \
-        if len(segments) else pd.Series(dtype=int)
+    rows_of = segments.assign(_row=np.arange(len(segments)))
     for code, n in counts.items():
         ids = left.loc[left["language"].fillna("und") == code, "item_id"].head(examples)
-        rows = [int(r) for r in ids.map(seg_of_item).dropna()]
+        # an example in that language: the item's first segment in it (a review's English title is not one)
+        mine = rows_of[rows_of["item_id"].isin(set(ids))]
+        if "language" in mine:
+            mine = pd.concat([mine[mine["language"] == code], mine])
+        first = mine.drop_duplicates("item_id").set_index("item_id")["_row"]
+        rows = [int(r) for r in ids.map(first).dropna()]
         texts = [t if len(t) <= EXAMPLE_CHARS else t[:EXAMPLE_CHARS - 1] + "…" for t in text_of(rows)] if rows else []
         langs.append({"code": code, "name": language_name(code), "items": n, "examples": texts})
     counted = language_counts(items, segments, config)

@@ -86,10 +86,8 @@ class FastTextLite:
 
 
 def _for_detection(text: str) -> str:
-    text = text.replace("\n", " ")[:DETECT_CHARS]
-    if text.isupper():
-        text = text.lower()  # fastText reads SHOUTED text as Japanese or worse
-    return text
+    # lower case: fastText reads SHOUTED text ("BOX SMASHED, ITEM CRACKED") as Japanese or worse
+    return text.replace("\n", " ")[:DETECT_CHARS].lower()
 
 
 _NOT_LETTER = re.compile(r"[\W\d_]+")
