@@ -93,3 +93,14 @@ def test_missing_section_and_bad_yaml(tmp_path, raw):
         load_config(bad)
     with pytest.raises(ConfigError, match="feedback2journey init"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_languages_default_to_english_and_are_validated(raw):
+    assert Settings().languages == ("en",)
+    assert config_from_dict(copy.deepcopy(raw)).settings.languages == ("en",)  # journey.yaml documents [en]
+    raw["settings"]["languages"] = ["en", "DE", "en"]
+    assert config_from_dict(copy.deepcopy(raw)).settings.languages == ("en", "de")
+    for bad in ([], ["english"], [3], {"en": 1}):
+        raw["settings"]["languages"] = bad
+        with pytest.raises(ConfigError, match="settings.languages"):
+            config_from_dict(copy.deepcopy(raw))

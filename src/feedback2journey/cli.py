@@ -248,6 +248,9 @@ def _summary(result, report: Path) -> None:
               f"[yellow]{info['rejected']:,} rejected[/yellow] (see rejected.csv) · {info['segments']:,} segments · "
               f"{len(result.pain_points)} pain points · {total:.1f} s ({info['rows_read'] / max(total, 1e-9):,.0f} "
               f"rows/s)")
+    left_out = (result.journey.get("not_analyzed") or {}).get("text")
+    if left_out:  # other languages: kept in the outputs, left out of the map (docs/languages.md)
+        err.print(f"  [yellow]{left_out[0].upper()}{left_out[1:]}[/yellow] (settings.languages)", highlight=False)
     batch = info.get("batch")
     if batch:
         resumed = f", {batch['resumed_chunks']} resumed" if batch["resumed_chunks"] else ""

@@ -88,6 +88,9 @@ class Settings:
     cluster_sample_size: int = 50000  # fit on a seeded sample this big, assign the rest to the nearest cluster
     # report
     quotes_per_pain_point: int = 5
+    # languages: items in these (ISO 639-1 codes) are analyzed; the rest are kept, counted and listed as
+    # "not analyzed" (docs/languages.md). The models are English: another language here gets English labels.
+    languages: tuple[str, ...] = ("en",)
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,25 @@ def check_cluster_on(value: str | None) -> str | None:
     return value
 
 
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _languages(value: Any, source: str) -> tuple[str, ...]:
+    """settings.languages: a non-empty list of ISO 639-1 codes ("en", "de"), as the detector names them."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{source}: settings.languages: expected a list of language codes like [en], got {value!r}.")
+    codes = []
+    for v in value:
+        code = str(v).strip().lower() if isinstance(v, str) else v
+        if not isinstance(code, str) or not _LANGUAGE_CODE.match(code):
+            raise ConfigError(f"{source}: settings.languages: {v!r} is not a language code. Fix: use ISO 639-1 codes "
+                              f"such as en, de, es (the analysis models read English: see docs/languages.md).")
+        codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
 def _parse_settings(raw: Any, source: str) -> Settings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: settings must be a mapping of name: value.")
@@ -251,6 +273,8 @@ def _parse_settings(raw: Any, source: str) -> Settings:
         expected = type(default)
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if key == "languages":
+            value = _languages(value, source)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{source}: settings.{key}: expected {expected.__name__} (like {default!r}), got {value!r}.")
         if key in _CHOICES and value not in _CHOICES[key]:

@@ -127,3 +127,21 @@ def test_zero_width_and_bidi_controls_never_reach_items_or_masked_columns():
     ing = ingest_frame(df, ColumnMapping(text=("body",)), Settings(), redact=True)
     for value in (ing.items["text"][0], ing.items["body"][0]):
         assert not any(c in value for c in "\u202e\u202c\u200b") and "[email]" in value and "example" not in value
+
+
+def test_text_that_is_no_language_is_rejected_with_its_reason():
+    """Emoji, a link or handle alone, ticket boilerplate, an auto-reply, mashing: rejects, never pain points."""
+    texts = {"N1": "😡😡", "N2": "https://shop.example.com/track/123", "N3": "@ShopHelp", "N4": "Ticket created via web form",
+             "N5": "Automatic reply: out of office until 3 May", "N6": "asdfghjkl", "N7": "Parcel late, box crushed",
+             "N8": "ok"}
+    df = pd.DataFrame({"id": list(texts), "text": list(texts.values())})
+    for redact in (False, True):  # masked first ("[url]") or not, the same reasons
+        ing = ingest_frame(df, None, Settings(), redact=redact)
+        reasons = dict(zip(ing.rejected["item_id"], ing.rejected["reason"]))
+        assert reasons == {"N1": "emoji or symbols only, no words",
+                           "N2": "only a link, e-mail address or @handle, no words",
+                           "N3": "only a link, e-mail address or @handle, no words",
+                           "N4": "ticket system boilerplate only, no customer text",
+                           "N5": "automatic reply (out of office or auto-response), not feedback",
+                           "N6": "keyboard mashing, no words"}
+        assert ing.items["item_id"].tolist() == ["N7", "N8"]

@@ -18,6 +18,7 @@ from feedback2journey.inputs.columns import ColumnError, ColumnMapping, detect_c
 from feedback2journey.config import Settings
 from feedback2journey.inputs.read import InputError, RawTable, read_table
 from feedback2journey.text.redact import mask_pii
+from feedback2journey.text.language import noise_reason
 from feedback2journey.schema import OUTPUT_COLUMNS, REJECT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -138,8 +139,8 @@ def items_from_table(table: RawTable, source: str, cols: ColumnMapping, settings
             reason = "no text left after removing HTML, quoted replies and signatures"
         elif text.lower().strip(" .!") in _PLACEHOLDERS or text.strip().lower() in _PLACEHOLDERS:
             reason = f"placeholder text '{text[:20]}', not feedback"
-        elif not re.search(r"[^\W_]", text):
-            reason = "no letters or digits in text"
+        elif (noise := noise_reason(text)) is not None:  # emoji, a link alone, boilerplate, auto-reply, mashing
+            reason = noise
         elif item_id in seen_ids:
             reason = f"duplicate id '{item_id}' (first seen in row {seen_ids[item_id]})"
         was_cut = False

@@ -38,6 +38,7 @@ from feedback2journey.outputs.write import write_outputs
 from feedback2journey.resources import sample_paths
 from feedback2journey.run.finish import finish
 from feedback2journey.run.pipeline import analyze_chunk
+from feedback2journey.text.language import item_languages, segment_letters
 from feedback2journey.run.result import cluster_targets
 from feedback2journey.run.result_cache import CachedResult, ResultCache, restore, result_key, source_digest
 from feedback2journey.run.workers import DaskRunner, ModelSpec, PoolRunner, auto_jobs
@@ -150,7 +151,7 @@ def _run_batch(inputs, config, out_dir, *, columns, encoding, redact, segment_by
                 for step, sec in (worker_timings or {}).items():  # summed over workers: CPU seconds, not wall
                     timings[step] = round(timings.get(step, 0.0) + sec, 3)
                 targets = chunk.embeddings[cluster_targets(chunk.segments, cluster_on)]
-                store.write(n, items, chunk.segments, targets, rejects, meta)
+                store.write(n, chunk.items_with_language(items), chunk.segments, targets, rejects, meta)
                 if n in chunk_keys:
                     chunk_cache.put(chunk_keys.pop(n), store.part_files(n))
                 if n in raw_keys:
@@ -208,7 +209,10 @@ def _run_batch(inputs, config, out_dir, *, columns, encoding, redact, segment_by
                         chunk_keys[n] = chunk_key(items, cache_context)
                         cached = chunk_cache.get(chunk_keys[n])
                     if cached is not None:
-                        store.write(n, items, cached[0], cached[1], rejects, meta)
+                        seg = cached[0]  # the items' languages from their segments' (as judge_languages gives)
+                        langs = item_languages(items, seg["item_id"].to_numpy(), seg["language"].to_numpy(),
+                                               segment_letters(seg["text"]))
+                        store.write(n, items.assign(language=langs), seg, cached[1], rejects, meta)
                         chunk_keys.pop(n)
                         chunk_cache.put_parts(raw_keys.pop(n), store.part_files(n))
                         advance(meta["rows"])

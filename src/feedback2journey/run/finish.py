@@ -27,6 +27,8 @@ from feedback2journey.progress import Reporter
 from feedback2journey.run.result import JourneyResult, cluster_targets
 from feedback2journey.text.redact import QuoteRedactor, mask_pii
 from feedback2journey.schema import ITEM_EXTRA_COLUMNS, OUTPUT_COLUMNS
+from feedback2journey.text.language import NOT_ANALYZED
+from feedback2journey.journey.languages import language_counts, not_analyzed_summary
 
 
 class OutputRows:
@@ -79,15 +81,20 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     t = time.perf_counter()
 
     # item columns chunk by chunk (an item never spans chunks): bounded copies of the segment table
-    content = bool((~segments["is_closer"]).any())
+    # segments in other languages (or none) are kept in the outputs, and left out of every aggregate
+    read = (segments["sentiment_label"] != NOT_ANALYZED).to_numpy()
+    content = bool((~segments["is_closer"] & read).any())
     items = pd.concat([_roll_up(items.iloc[item_at[i]:item_at[i + 1]], segments.iloc[seg_at[i]:seg_at[i + 1]],
                                 pain_points, models, cfg, content) for i in range(len(parts.chunks))]
                       or [_roll_up(items, segments, pain_points, models, cfg, content)], ignore_index=True)
     segments["stage_group"] = _stage_groups(segments["stage"], cfg)
-    journey = build_journey(items, segments, pain_points, cfg, rejected=len(rejected))
+    read_items = (items["stage"] != NOT_ANALYZED).to_numpy()
+    a_items, a_segments = (items, segments) if read.all() else (items[read_items], segments[read])
+    journey = build_journey(a_items, a_segments, pain_points, cfg, rejected=len(rejected))
+    journey["not_analyzed"] = not_analyzed_summary(items, segments, cfg, lambda rows: _texts(parts, seg_at, rows))
     if segment_by:
-        journey["segment_view"] = segment_view(items, segments, cfg, segment_by)
-    explorer = build_explorer(items, segments, cfg, filter_column=segment_by,
+        journey["segment_view"] = segment_view(a_items, a_segments, cfg, segment_by)
+    explorer = build_explorer(a_items, a_segments, cfg, filter_column=segment_by,
                               text_of=lambda rows: _texts(parts, seg_at, rows))
     if redact:
         _redact_quotes(models.quote_redactor, pain_points, journey, explorer)
@@ -212,11 +219,14 @@ def _texts(parts, bounds: np.ndarray, rows) -> list[str]:
 
 def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: dict, explorer: dict) -> None:
     """Names in the quotes that reach the report (the texts were regex-masked at ingest already)."""
-    texts = [q for qs in pain_points["quotes"] for q in qs] + [q[6] for q in explorer["quotes"]]
+    examples = [e for lang in journey.get("not_analyzed", {}).get("languages", []) for e in lang["examples"]]
+    texts = [q for qs in pain_points["quotes"] for q in qs] + [q[6] for q in explorer["quotes"]] + examples
     masked = iter(redactor.redact(texts))
     pain_points["quotes"] = [[next(masked) for _ in qs] for qs in pain_points["quotes"]]
     for q in explorer["quotes"]:
         q[6] = next(masked)
+    for lang in journey.get("not_analyzed", {}).get("languages", []):
+        lang["examples"] = [next(masked) for _ in lang["examples"]]
     by_id = dict(zip(pain_points["pain_point_id"], pain_points["quotes"]))
     for p in journey["pain_points"]:
         p["quotes"] = by_id.get(p["pain_point_id"], p["quotes"])
@@ -228,6 +238,7 @@ def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFr
     (``parts.assemble_items`` adds those when the rows are written). ``content``: whether the run has any
     segment that is not a closer (then closers never lead)."""
     items = items.reset_index(drop=True)
+    segments = segments[segments["sentiment_label"] != NOT_ANALYZED]  # the items' analyzed segments only
     feel = roll_up_items(segments, models.scorer).set_index("item_id")
     # Stage/touchpoint of an item: its most telling segment = highest confidence x (0.5 + |sentiment|),
     # preferring classified segments. A ticket about a late parcel with a "thanks" closer is a delivery item.
@@ -258,6 +269,11 @@ def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFr
     out["effort"] = ids.map(feel["effort"]).values
     for col in ("date", "score", "score_kind", "segment", "truncated"):
         out[col] = items[col]  # same index as items
+    out["language"] = items["language"].values if "language" in items else None
+    left_out = ~ids.isin(segments["item_id"]).to_numpy()  # no segment analyzed: another language, or none
+    if left_out.any():
+        out.loc[left_out, ["stage", "touchpoint", "sentiment_label", "emotion", "stage_group"]] = NOT_ANALYZED
+        out.loc[left_out, ["sentiment", "effort"]] = np.nan
     extras = items.drop(columns=[c for c in items.columns if c in set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS)
                                  | {"channel_raw", "input_kind"}])
     return pd.concat([out, extras.reset_index(drop=True)], axis=1)
@@ -282,6 +298,7 @@ def _run_info(cfg: Config, models, inputs: list, rejected, items, segments, clus
         "analyzed": int(len(items)),
         "rejected": int(len(rejected)),
         "segments": int(len(segments)),
+        "languages": language_counts(items, segments, cfg),
         # clustered_segments: the rows clustering looked at; unassigned: those left without a pain point
         "clustering": {**clustering.params, "clusters": len(clustering.clusters),
                        "clustered_segments": int(clustering.params.get("rows", 0)),

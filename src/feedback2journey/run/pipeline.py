@@ -28,6 +28,7 @@ from feedback2journey.progress import Reporter
 from feedback2journey.text.redact import QuoteRedactor
 from feedback2journey.resources import SPACY_MODEL, sample_paths
 from feedback2journey.text.segment import Segmenter
+from feedback2journey.text.language import NOT_ANALYZED, FastTextLite, judge_languages
 from feedback2journey.classify.train import build_classifier, load_head
 
 
@@ -44,6 +45,7 @@ class Models:
     model: str | Path | None = None  # a trained head folder (`feedback2journey train`); None = zero-shot
     journey_classifier: JourneyClassifier | None = None
     quote_redactor: QuoteRedactor = field(default_factory=QuoteRedactor)
+    language_detector: FastTextLite = field(default_factory=FastTextLite)  # loads on first use (0.9 MB)
 
     def __post_init__(self):
         s = self.config.settings
@@ -127,7 +129,7 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
     check_segment_by(ingested.items.columns, segment_by)  # a typo fails before any work
     chunk = analyze_chunk(ingested.items, models, reporter, timings)
     targets = cluster_targets(chunk.segments, cluster_on or cfg.settings.cluster_on)
-    parts = MemoryParts(ingested.items, chunk.segments, chunk.embeddings[targets], ingested.rejected)
+    parts = MemoryParts(chunk.items_with_language(ingested.items), chunk.segments, chunk.embeddings[targets], ingested.rejected)
     return finish(parts, models, ingested.inputs, reporter=reporter, timings=timings, started=started,
                   redact=redact, segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
 
@@ -188,14 +190,50 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
     # Every kept item has text with letters, so it has at least one segment.
     t = lap("segment", t)
 
-    analysis = [analysis_text(x) or x for x in segments["text"]]
+    # Languages: only segments in settings.languages (and with any language at all) are embedded and labelled
+    languages = list(models.config.settings.languages)
+    item_lang, seg_lang = judge_languages(items, segments, models.language_detector, languages[0])
+    segments = segments.assign(language=seg_lang)
+    keep = np.isin(seg_lang.astype(str), languages)
+    t = lap("language", t)
+
+    read = segments[keep] if not keep.all() else segments
+    analysis = [analysis_text(x) or x for x in read["text"]]
     with reporter.step("Embedding", total=len(set(analysis))) as advance:
-        embeddings = models.embedder.encode(analysis, advance=advance)
+        vectors = models.embedder.encode(analysis, advance=advance) if analysis else None
     t = lap("embed", t)
 
     with reporter.step("Classifying and scoring", total=len(segments)) as advance:
-        segments, seconds = steps.label(items, segments, embeddings, analysis)
+        seconds = {"classify": 0.0, "feel": 0.0}
+        if len(read):
+            read, seconds = steps.label(items, read, vectors, analysis)
+        if not keep.all():
+            read = pd.concat([read, not_analyzed_rows(items, segments[~keep], steps.channels)]).sort_index()
         advance(len(segments))
     for name in ("classify", "feel"):
         timings[name] = round(timings.get(name, 0.0) + seconds[name], 3)
-    return ChunkResult(segments, embeddings)
+    embeddings = vectors if keep.all() else _spread(vectors, keep, models.embedder)
+    return ChunkResult(read, embeddings, item_lang)
+
+
+def not_analyzed_rows(items: pd.DataFrame, segments: pd.DataFrame, channels: ChannelResolver) -> pd.DataFrame:
+    """Segments left out of the analysis (another language, or no language): their labels say so
+    (``NOT_ANALYZED``), their numbers are empty. Same columns as ``RowSteps.label`` gives."""
+    item_channel = channels.resolve(items).set_axis(items["item_id"])
+    item_source = items.set_index("item_id")["source"]
+    nan = np.full(len(segments), np.nan)
+    return segments.assign(
+        stage=NOT_ANALYZED, stage_confidence=nan, stage_evidence="", touchpoint=NOT_ANALYZED,
+        touchpoint_confidence=nan, touchpoint_evidence="",
+        channel=segments["item_id"].map(item_channel).values, source=segments["item_id"].map(item_source).values,
+        sentiment=nan, sentiment_label=NOT_ANALYZED, emotion=NOT_ANALYZED, emotion_intensity=nan, effort=nan,
+        is_closer=False, emotions="")
+
+
+def _spread(vectors: np.ndarray | None, keep: np.ndarray, embedder) -> np.ndarray:
+    """Row-aligned embeddings: the analyzed rows' vectors, zeros for the rest (never clustered)."""
+    dim = vectors.shape[1] if vectors is not None else embedder.dim
+    out = np.zeros((len(keep), dim), dtype=np.float32)
+    if vectors is not None:
+        out[keep] = vectors
+    return out

@@ -11,6 +11,7 @@ import pandas as pd
 
 from feedback2journey.config import check_cluster_on
 from feedback2journey.outputs.write import write_outputs
+from feedback2journey.text.language import NOT_ANALYZED
 
 
 @dataclass
@@ -36,11 +37,17 @@ class ChunkResult:
 
     segments: pd.DataFrame
     embeddings: np.ndarray
+    item_language: np.ndarray | None = None  # each item's language (text.language.judge_languages)
+
+    def items_with_language(self, items: pd.DataFrame) -> pd.DataFrame:
+        """The chunk's items with their ``language`` column, as they are stored for ``finish``."""
+        return items if self.item_language is None else items.assign(language=self.item_language)
 
 
 def cluster_targets(segments: pd.DataFrame, cluster_on: str) -> np.ndarray:
-    """Rows that pain point clustering looks at: negative segments (or all), never greetings/closers."""
+    """Rows that pain point clustering looks at: negative segments (or all), never greetings/closers, never
+    segments left out of the analysis (another language, or no language)."""
     check_cluster_on(cluster_on)  # a typo must not silently mean "all"
     target = segments["sentiment_label"] == "negative" if cluster_on == "negative" else \
         pd.Series(True, index=segments.index)
-    return (target & ~segments["is_closer"].astype(bool)).to_numpy()
+    return (target & ~segments["is_closer"].astype(bool) & (segments["sentiment_label"] != NOT_ANALYZED)).to_numpy()
