@@ -14,7 +14,7 @@ from feedback2journey import __version__
 from feedback2journey.inputs.columns import ColumnMapping
 from feedback2journey.config import ConfigError, load_config
 from feedback2journey.errors import UserError
-from feedback2journey.painpoints.curate import CurationError, run_paths
+from feedback2journey.painpoints.curate import run_paths
 from feedback2journey.embed.embedder import Embedder, default_cache_dir
 from feedback2journey.inputs.read import InputError
 from feedback2journey.resources import default_config_path

@@ -7,7 +7,6 @@ channel_raw, segment, input_kind, truncated; then the input's own columns, uncha
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
