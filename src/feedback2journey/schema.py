@@ -6,13 +6,15 @@ SCHEMA_VERSION = "1.0"
 # items.parquet / items.csv: one row per analyzed input row, then the input's own columns unchanged.
 OUTPUT_COLUMNS = ["item_id", "source", "text", "stage", "touchpoint", "channel", "sentiment", "sentiment_label",
                   "emotion", "pain_point_id", "pain_point"]
-ITEM_EXTRA_COLUMNS = ["row_number", "stage_group", "effort", "date", "score", "score_kind", "segment", "truncated"]
+ITEM_EXTRA_COLUMNS = ["row_number", "stage_group", "effort", "date", "score", "score_kind", "segment", "truncated",
+                      "mixed"]  # praise and a complaint in one item (then sentiment_label is negative; issue 20)
 
 # segments.parquet: one row per sentence/clause.
 SEGMENT_COLUMNS = ["item_id", "segment_index", "start", "end", "text", "stage", "stage_confidence", "touchpoint",
                    "touchpoint_confidence", "channel", "sentiment", "sentiment_label", "emotion", "pain_point_id"]
 SEGMENT_EXTRA_COLUMNS = ["stage_group", "stage_evidence", "touchpoint_evidence", "emotion_intensity", "effort", "source",
-                         "emotions"]  # every emotion found, "name:intensity;..." (issue #4)
+                         "emotions",  # every emotion found, "name:intensity;..." (issue #4)
+                         "mixed"]  # both polarities in the segment (accurate mode's encoder; fast mode: False)
 
 # rejected.csv: every input row that was not analyzed.
 REJECT_COLUMNS = ["source", "row_number", "item_id", "reason", "text"]

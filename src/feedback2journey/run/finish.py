@@ -258,6 +258,7 @@ def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFr
     out["effort"] = ids.map(feel["effort"]).values
     for col in ("date", "score", "score_kind", "segment", "truncated"):
         out[col] = items[col]  # same index as items
+    out["mixed"] = ids.map(feel["mixed"]).fillna(False).astype(bool).values
     extras = items.drop(columns=[c for c in items.columns if c in set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS)
                                  | {"channel_raw", "input_kind"}])
     return pd.concat([out, extras.reset_index(drop=True)], axis=1)

@@ -146,10 +146,18 @@ class RowSteps:
     def segment(self, items: pd.DataFrame) -> pd.DataFrame:
         return self.segmenter.segment(items)
 
+    def sentiment_tap(self, embedder: Embedder):
+        """The fine-tuned sentiment top to run on the embedding pass (accurate mode: the packaged MiniLM on
+        torch), or None (the scorer then uses its head + rules on the vectors)."""
+        if getattr(embedder, "backend", None) != "torch":
+            return None
+        return self.scorer.encoder_for(self.model_id)
+
     def label(self, items: pd.DataFrame, segments: pd.DataFrame, embeddings: np.ndarray,
-              analysis: list[str]) -> tuple[pd.DataFrame, dict]:
+              analysis: list[str], encoded: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
         """Stage, touchpoint, channel and feelings for ``segments`` (all of them from ``items``). Row by row:
-        a chunk labelled in parts gives the same rows as labelled whole. Returns (segments, seconds per step)."""
+        a chunk labelled in parts gives the same rows as labelled whole. ``encoded``: the sentiment encoder's
+        rows for ``analysis`` from the embedding pass (``sentiment_tap``). Returns (segments, seconds per step)."""
         t = time.perf_counter()
         stage, touch = self.classifier.predict(embeddings, analysis)  # joint stage x touchpoint
         item_channel = self.channels.resolve(items).set_axis(items["item_id"])
@@ -163,7 +171,7 @@ class RowSteps:
         )
         seconds = {"classify": time.perf_counter() - t}
         t = time.perf_counter()
-        feelings = self.scorer.score(segments["text"], embeddings=embeddings, model_id=self.model_id)
+        feelings = self.scorer.score(segments["text"], embeddings=embeddings, model_id=self.model_id, encoded=encoded)
         segments = pd.concat([segments, feelings.set_axis(segments.index)], axis=1)
         seconds["feel"] = time.perf_counter() - t
         return segments, seconds
@@ -189,12 +197,16 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
     t = lap("segment", t)
 
     analysis = [analysis_text(x) or x for x in segments["text"]]
+    tap = steps.sentiment_tap(models.embedder)  # accurate mode: sentiment from the same forward pass
     with reporter.step("Embedding", total=len(set(analysis))) as advance:
-        embeddings = models.embedder.encode(analysis, advance=advance)
+        if tap is None:
+            embeddings, encoded = models.embedder.encode(analysis, advance=advance), None
+        else:
+            embeddings, encoded = models.embedder.encode_with(analysis, tap, advance=advance)
     t = lap("embed", t)
 
     with reporter.step("Classifying and scoring", total=len(segments)) as advance:
-        segments, seconds = steps.label(items, segments, embeddings, analysis)
+        segments, seconds = steps.label(items, segments, embeddings, analysis, encoded)
         advance(len(segments))
     for name in ("classify", "feel"):
         timings[name] = round(timings.get(name, 0.0) + seconds[name], 3)
