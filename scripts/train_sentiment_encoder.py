@@ -8,7 +8,7 @@ Design (issue 20): the frozen all-MiniLM-L6-v2 runs once up to layer k (default 
 the frozen layers k..5 (the exact clustering embeddings) and fine-tuned copies of layers k..5 with two heads
 (3-class sentiment, 28 GoEmotions labels). Only the copies and the heads are trained (the lower layers are
 frozen, so their output at layer k is computed once and cached in memory). Runtime: src/feedback2journey/
-sentiment_encoder.py.
+feel/encoder.py.
 
 Training data (permissive licences only; SemEval-2014 is never read for training):
 * GoEmotions train (Apache-2.0): 4-way group -> soft 3-class target over the non-ambiguous groups of a comment
@@ -54,7 +54,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 def _load_runtime():
     """The runtime module by file path (no feedback2journey package import)."""
-    p = REPO / "src" / "feedback2journey" / "sentiment_encoder.py"
+    p = REPO / "src" / "feedback2journey" / "feel" / "encoder.py"
     spec = importlib.util.spec_from_file_location("f2j_sentiment_encoder", p)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -502,7 +502,7 @@ def write_card(outdir: Path) -> Path:
         f"up to layer {k}; from that hidden state its frozen layers {k}..5 give the clustering embeddings and fine-tuned",
         f"copies of layers {k}..5 (this folder) + two linear heads give 3-class sentiment (temperature-scaled, score =",
         "p_pos - p_neg in [-1, 1]) and the 28 GoEmotions labels (sigmoid; Ekman-7 by the GoEmotions mapping).",
-        "Runtime: `src/feedback2journey/sentiment_encoder.py` (`load()`, no network).",
+        "Runtime: `src/feedback2journey/feel/encoder.py` (`load()`, no network).",
         "",
         "## Files",
         "",

@@ -7,14 +7,16 @@ SCHEMA_VERSION = "1.0"
 OUTPUT_COLUMNS = ["item_id", "source", "text", "stage", "touchpoint", "channel", "sentiment", "sentiment_label",
                   "emotion", "pain_point_id", "pain_point"]
 ITEM_EXTRA_COLUMNS = ["row_number", "stage_group", "effort", "date", "score", "score_kind", "segment", "truncated",
-                      "language"]  # the item's language (its main one when mixed); "zxx": no language (issue #23)
+                      "language",  # the item's language (its main one when mixed); "zxx": no language (issue #23)
+                      "mixed"]  # praise and a complaint in one item (then sentiment_label is negative; issue 20)
 
 # segments.parquet: one row per sentence/clause.
 SEGMENT_COLUMNS = ["item_id", "segment_index", "start", "end", "text", "stage", "stage_confidence", "touchpoint",
                    "touchpoint_confidence", "channel", "sentiment", "sentiment_label", "emotion", "pain_point_id"]
 SEGMENT_EXTRA_COLUMNS = ["stage_group", "stage_evidence", "touchpoint_evidence", "emotion_intensity", "effort", "source",
                          "emotions",  # every emotion found, "name:intensity;..." (issue #4)
-                         "language"]  # ISO 639-1 code, "zxx" for no language; outside settings.languages: not analyzed
+                         "language",  # ISO 639-1 code, "zxx" for no language; outside settings.languages: not analyzed
+                         "mixed"]  # both polarities in the segment (accurate mode's encoder; fast mode: False)
 # stage, touchpoint, sentiment_label and emotion of rows left out of the analysis (another language, or none)
 NOT_ANALYZED = "not_analyzed"
 

@@ -158,7 +158,9 @@ def test_prototype_emotions_without_cue_words():
         "Best holiday we've ever had, the kids adored it!": "delight",
     }
     e = Embedder()
-    s = SentimentScorer()
+    # The MiniLM head's emotion prototypes: since issue 20 accurate mode (this model id on torch) scores with the
+    # fine-tuned encoder and its GoEmotions head (tests/feel/test_accurate.py), so the head path is asked for here.
+    s = SentimentScorer(encoder=False)
     f = s.score(list(cases), embeddings=e.encode(list(cases)), model_id=e.model_id)
     assert dict(zip(cases, f["emotion"])) == cases
     rules = SentimentScorer(head=False).score(list(cases))

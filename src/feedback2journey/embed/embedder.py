@@ -120,6 +120,7 @@ class Embedder:
         self.chunk_size = chunk_size or (65536 if backend == "static" else 1024)
         self.cache_dir = cache_dir
         self._cache: EmbeddingCache | None = None
+        self._tap_caches: dict[str, EmbeddingCache] = {}
         self._model = None
 
     @property
@@ -159,6 +160,62 @@ class Embedder:
             idx = np.concatenate(done)
             self.cache.put([unique[i] for i in idx], out[idx])
         done.clear()
+
+    def tap_cache(self, tap) -> EmbeddingCache | None:
+        """The cache of ``tap``'s outputs: the same file, keys of (this model, ``tap.id``), the vectors' scope."""
+        if self.cache is None:
+            return None
+        key = f"{self.model_id}|{tap.id}"
+        if key not in self._tap_caches:
+            self._tap_caches[key] = EmbeddingCache(self.cache_dir, key, int(tap.dim), self.canonical)
+        cache = self._tap_caches[key]
+        cache.run, cache.chunk = self.cache.run, self.cache.chunk
+        return cache
+
+    def encode_with(self, texts: Sequence[str], tap, advance: Callable[[int], None] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """``encode(texts)`` plus ``tap``'s rows (n, tap.dim) from the same forward pass (torch backend only):
+        the vectors are bit-identical to ``encode``'s (``TorchEncoder.iter_encode``). Both are cached; a text
+        whose vector is cached but not its tapped row runs again (and gives the same vector)."""
+        if self.backend != "torch":
+            raise ValueError(f"encode_with needs the torch backend, not {self.backend!r}")
+        dim = int(tap.dim)
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32), np.zeros((0, dim), dtype=np.float32)
+        unique, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+        inverse = inverse.reshape(-1)
+        out = np.empty((len(unique), self.dim), dtype=np.float32)
+        extra = np.empty((len(unique), dim), dtype=np.float32)
+        tcache = self.tap_cache(tap)
+        keys = unique.tolist()
+        cached = self.cache.get(keys) if self.cache is not None else {}
+        tcached = tcache.get(keys) if tcache is not None else {}
+        both = [i for i in cached if i in tcached]
+        for i in both:
+            out[i], extra[i] = cached[i], tcached[i]
+        if advance and both:
+            advance(len(both))
+        todo = np.asarray([i for i in range(len(unique)) if not (i in cached and i in tcached)], dtype=int)
+        done: list[np.ndarray] = []
+
+        def store() -> None:
+            if done:
+                idx = np.concatenate(done)
+                self.cache.put([unique[i] for i in idx], out[idx])
+                tcache.put([unique[i] for i in idx], extra[idx])
+            done.clear()
+
+        for pos, vecs, rows in self.model.iter_encode([unique[i] for i in todo], tap=tap) if len(todo) else ():
+            out[todo[pos]], extra[todo[pos]] = vecs, rows
+            if self.cache is not None:
+                done.append(todo[pos])
+                if sum(map(len, done)) >= self.chunk_size:
+                    store()
+            if advance:
+                advance(len(pos))
+        if self.cache is not None:
+            store()
+        return out[inverse], extra[inverse]
 
     def encode(self, texts: Sequence[str], advance: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed ``texts``; duplicates are encoded once, and ``advance(n)`` counts unique texts done."""

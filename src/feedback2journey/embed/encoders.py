@@ -115,18 +115,37 @@ class TorchEncoder:
     def get_embedding_dimension(self) -> int:
         return int(self.st.get_embedding_dimension())
 
-    def iter_encode(self, texts: Sequence[str]):
-        """Yield (positions, vectors) batch by batch."""
+    def iter_encode(self, texts: Sequence[str], tap=None):
+        """Yield (positions, vectors) batch by batch.
+
+        ``tap``: a head over an intermediate hidden state of the same pass (the fine-tuned sentiment top,
+        ``feel.encoder.HiddenTap``): an object with ``layer_k`` and ``__call__(hidden, attention_mask) -> (rows, dim)``.
+        The hidden state entering layer ``layer_k`` is read by a forward hook, so the vectors come from the very
+        same forward as without a tap (bit-identical); then (positions, vectors, tapped rows) is yielded."""
         import torch
 
         ids = self.st.tokenizer(list(texts), truncation=True, max_length=self.st.max_seq_length)["input_ids"]
-        with torch.inference_mode():
-            for pos, rows in fixed_batches.plan([len(x) for x in ids]):
-                batch = torch.tensor(fixed_batches.fill([ids[i] for i in pos], rows), device=self.st.device)
-                features = {"input_ids": batch, "attention_mask": torch.ones_like(batch),
-                            "token_type_ids": torch.zeros_like(batch)}
-                vecs = self.st.forward(features)["sentence_embedding"][: len(pos)]
-                yield pos, torch.nn.functional.normalize(vecs, p=2, dim=1).float().cpu().numpy()
+        seen: list = []
+        hook = None
+        if tap is not None:
+            layer = self.st[0].auto_model.encoder.layer[int(tap.layer_k) - 1]
+            hook = layer.register_forward_hook(lambda _m, _i, out: seen.append(out[0] if isinstance(out, tuple) else out))
+        try:
+            with torch.inference_mode():
+                for pos, rows in fixed_batches.plan([len(x) for x in ids]):
+                    batch = torch.tensor(fixed_batches.fill([ids[i] for i in pos], rows), device=self.st.device)
+                    features = {"input_ids": batch, "attention_mask": torch.ones_like(batch),
+                                "token_type_ids": torch.zeros_like(batch)}
+                    vecs = self.st.forward(features)["sentence_embedding"][: len(pos)]
+                    vecs = torch.nn.functional.normalize(vecs, p=2, dim=1).float().cpu().numpy()
+                    if tap is None:
+                        yield pos, vecs
+                    else:  # fixed-shape rows, no padding: the tapped rows are canonical too
+                        hidden = seen.pop()
+                        yield pos, vecs, np.asarray(tap(hidden, torch.ones_like(batch)), dtype=np.float32)[: len(pos)]
+        finally:
+            if hook is not None:
+                hook.remove()
 
     def encode(self, texts: Sequence[str], **_) -> np.ndarray:
         return _collect(self.iter_encode(texts), len(texts), self.get_embedding_dimension())

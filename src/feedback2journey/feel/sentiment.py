@@ -20,7 +20,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from feedback2journey.feel.emotions import EMOTIONS, pick_emotions, proto_tables
+from feedback2journey.feel import encoder as se
+from feedback2journey.feel.accurate import score_encoded
+from feedback2journey.feel.emotions import EMOTIONS, allowed_emotions, pick_emotions, proto_tables
+from feedback2journey.resources import DEFAULT_MODEL_ID
 from feedback2journey.feel.rules import (
     CLOSER, CONTRAST_WORD, EFFORT, R_DENIED, R_EFFORT_COMPLAINT, R_FAILURE, R_GOOD, R_NEGATED, R_SARCASM, R_WAITING,
     FastVader, rule_flags,
@@ -98,7 +101,7 @@ class SentimentScorer:
     """
 
     def __init__(self, negative_threshold: float = -0.15, positive_threshold: float = 0.15, head=None,
-                 emotions: tuple[str, ...] | None = None, embedding_model: str | None = None):
+                 emotions: tuple[str, ...] | None = None, embedding_model: str | None = None, encoder=None):
         self.vader = FastVader()
         self.negative_threshold = negative_threshold
         self.positive_threshold = positive_threshold
@@ -108,6 +111,11 @@ class SentimentScorer:
         self._head_arg = head  # None: the bundled head(s), loaded on first use; False: never use a head
         self._heads: dict = {}  # cache: model id or dim -> SentimentHead or None
         self._warned: set = set()
+        # The fine-tuned sentiment encoder (feel.encoder), used for texts embedded by the packaged MiniLM on torch
+        # (accurate mode): None = the bundled one, loaded on first use; False = never (head + rules path).
+        # An explicit head asks for the head path: then the encoder only runs if given explicitly too.
+        self._encoder_arg = False if encoder is None and head is not None else encoder
+        self._encoder = None
 
     # -- the trained head ------------------------------------------------------------------------------
     def _warn(self, msg: str) -> None:
@@ -146,9 +154,28 @@ class SentimentScorer:
         """The head for ``embedding_model`` (default: the MiniLM head), or None if disabled or missing."""
         return self.head_for(self.embedding_model, None if self.embedding_model else 384)
 
+    def encoder_for(self, model_id: str | None):
+        """The fine-tuned sentiment encoder for texts embedded by ``model_id``, or None. Only the packaged MiniLM
+        on torch (accurate mode) has it: its layer-4 hidden state is what the encoder's top reads (the pipeline
+        taps it on the embedding pass, ``Embedder.encode_with``). ONNX and fast mode keep the head + rules."""
+        if self._encoder_arg is False or (model_id or self.embedding_model) != DEFAULT_MODEL_ID:
+            return None
+        if self._encoder is None:
+            try:
+                self._encoder = self._encoder_arg if self._encoder_arg is not None else se.load()
+            except (OSError, KeyError, ValueError) as exc:
+                self._warn(f"sentiment encoder unavailable, using the head + rules: {exc}")
+                self._encoder_arg = False
+                return None
+        return self._encoder
+
     def method_for(self, model_id: str | None = None, dim: int | None = None) -> str:
-        """How ``score`` treats embeddings of ``model_id`` (or, unknown, of dimension ``dim``): the head it uses
-        plus VADER and the rules, or VADER and the rules alone when no head matches."""
+        """How ``score`` treats embeddings of ``model_id`` (or, unknown, of dimension ``dim``): the fine-tuned
+        encoder plus the rules it keeps (accurate mode), the head it uses plus VADER and the rules, or VADER and
+        the rules alone when no head matches."""
+        enc = self.encoder_for(model_id)
+        if enc is not None:
+            return f"{enc.id}+rules"
         head = self.head_for(model_id, dim)
         return f"{head.id}+vader+rules" if head is not None else "vader+rules"
 
@@ -189,8 +216,13 @@ class SentimentScorer:
             h, w = head.polarity(emb).astype(np.float64), 0.5
         return w * h + (1.0 - w) * aux[:, 0].astype(np.float64)
 
-    def score(self, texts, embeddings=None, model_id: str | None = None) -> pd.DataFrame:
+    def score(self, texts, embeddings=None, model_id: str | None = None, encoded=None) -> pd.DataFrame:
+        """One row per text. With the encoder for ``model_id`` (accurate mode), ``encoded`` are its tapped rows
+        for the texts (``Embedder.encode_with``; aligned with ``texts``), or it runs its own pass when None."""
         texts = [str(t) for t in texts]
+        enc = self.encoder_for(model_id)
+        if enc is not None:
+            return score_encoded(self, enc, texts, encoded)
         # Duplicates ("Thanks!", "Great service") are scored once.
         uniq, first, inverse = np.unique(np.asarray(texts, dtype=object), return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
@@ -218,6 +250,7 @@ class SentimentScorer:
         })
         frame["sentiment_label"] = self.labels(frame["sentiment"])
         frame["emotions"] = np.asarray(cols[5], dtype=object)[inverse] if rows else []
+        frame["mixed"] = False  # fast mode has no segment-level mixed signal (items: see roll_up_items)
         return frame
 
     def _feel(self, text: str, low: str, f, s: float, tables: dict | None, row: int) -> tuple:
@@ -254,12 +287,31 @@ class SentimentScorer:
 
 
 def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer) -> pd.DataFrame:
-    """Item-level sentiment, label, emotion and effort from its segments (closers excluded)."""
-    seg = segments[["item_id", "sentiment", "emotion", "emotion_intensity", "effort", "is_closer"]].copy()
+    """Item-level sentiment, label, mixed flag, emotion and effort from its segments (closers excluded).
+
+    A polite closer never outweighs a complaint: closers are left out, and so is thanks (a positive segment
+    whose emotion is gratitude) in an item that complains. ``mixed``: a mixed segment (accurate mode), or praise
+    (a positive segment that is not mere thanks) next to a complaint; a mixed item with a complaint is negative
+    whatever the average says."""
+    has = [c for c in ("sentiment_label", "mixed") if c in segments]
+    seg = segments[["item_id", "sentiment", "emotion", "emotion_intensity", "effort", "is_closer", *has]].copy()
+    if "sentiment_label" not in seg:
+        seg["sentiment_label"] = scorer.labels(seg["sentiment"])
+    real = ~seg["is_closer"].astype(bool)
+    by_item = seg["item_id"]
+    neg_seg = real & (seg["sentiment_label"] == "negative")
+    complains = neg_seg.groupby(by_item, sort=False).transform("any").astype(bool)
+    thanks = real & (seg["sentiment_label"] == "positive") & (seg["emotion"] == "gratitude")
+    praise = real & (seg["sentiment_label"] == "positive") & ~thanks
+    seg["is_closer"] = ~real | (thanks & complains)  # thanks on a complaint counts as a closer below
     content = seg[~seg["is_closer"]]
     # Items made only of closers ("Thanks!") still get a row, from those segments. (A groupby, not isin:
     # isin on pandas' Arrow strings builds one Python scalar per value, 250 ms per 20,000-segment chunk.)
     only_closers = seg[seg["is_closer"].groupby(seg["item_id"], sort=False).transform("all").astype(bool)]
+    mixed = (neg_seg.groupby(by_item, sort=False).any() & praise.groupby(by_item, sort=False).any())
+    if "mixed" in seg:
+        mixed |= (real & seg["mixed"].astype(bool)).groupby(by_item, sort=False).any()
+    neg_item = neg_seg.groupby(by_item, sort=False).any()
     seg = pd.concat([content, only_closers])
     weight = 0.25 + seg["sentiment"].abs()
     weight = weight.where(seg["sentiment"] >= 0, weight * 1.5)
@@ -267,12 +319,14 @@ def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer) -> pd.DataFra
     grouped = seg.groupby("item_id", sort=False)
     out = pd.DataFrame({"sentiment": (grouped["ws"].sum() / grouped["w"].sum()).round(4),
                         "effort": grouped["effort"].max()})
+    out["mixed"] = mixed.reindex(out.index).fillna(False).astype(bool)
+    forced = out["mixed"] & neg_item.reindex(out.index).fillna(False).astype(bool)
+    out["sentiment"] = out["sentiment"].where(~forced, np.minimum(out["sentiment"], scorer.negative_threshold))
     out["sentiment_label"] = scorer.labels(out["sentiment"])
     # Item emotion: the most intense emotion among segments of the item's own polarity (a "thanks" closer
     # must not make a complaint read as gratitude).
     polarity = seg["item_id"].map(out["sentiment_label"])
-    seg_pol = pd.Series(scorer.labels(seg["sentiment"]), index=seg.index)
-    agree = seg[(seg_pol == polarity) & (seg["emotion"] != "neutral")]
+    agree = seg[(seg["sentiment_label"] == polarity) & (seg["emotion"] != "neutral")]
     strongest = agree.sort_values("emotion_intensity", ascending=False, kind="stable").drop_duplicates("item_id")
     out["emotion"] = strongest.set_index("item_id")["emotion"].reindex(out.index).fillna("neutral")
     return out.reset_index()

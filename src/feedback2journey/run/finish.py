@@ -270,6 +270,7 @@ def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFr
     for col in ("date", "score", "score_kind", "segment", "truncated"):
         out[col] = items[col]  # same index as items
     out["language"] = items["language"].values if "language" in items else None
+    out["mixed"] = ids.map(feel["mixed"]).fillna(False).astype(bool).values
     left_out = ~ids.isin(segments["item_id"]).to_numpy()  # no segment analyzed: another language, or none
     if left_out.any():
         out.loc[left_out, ["stage", "touchpoint", "sentiment_label", "emotion", "stage_group"]] = NOT_ANALYZED

@@ -148,10 +148,18 @@ class RowSteps:
     def segment(self, items: pd.DataFrame) -> pd.DataFrame:
         return self.segmenter.segment(items)
 
+    def sentiment_tap(self, embedder: Embedder):
+        """The fine-tuned sentiment top to run on the embedding pass (accurate mode: the packaged MiniLM on
+        torch), or None (the scorer then uses its head + rules on the vectors)."""
+        if getattr(embedder, "backend", None) != "torch":
+            return None
+        return self.scorer.encoder_for(self.model_id)
+
     def label(self, items: pd.DataFrame, segments: pd.DataFrame, embeddings: np.ndarray,
-              analysis: list[str]) -> tuple[pd.DataFrame, dict]:
+              analysis: list[str], encoded: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
         """Stage, touchpoint, channel and feelings for ``segments`` (all of them from ``items``). Row by row:
-        a chunk labelled in parts gives the same rows as labelled whole. Returns (segments, seconds per step)."""
+        a chunk labelled in parts gives the same rows as labelled whole. ``encoded``: the sentiment encoder's
+        rows for ``analysis`` from the embedding pass (``sentiment_tap``). Returns (segments, seconds per step)."""
         t = time.perf_counter()
         stage, touch = self.classifier.predict(embeddings, analysis)  # joint stage x touchpoint
         item_channel = self.channels.resolve(items).set_axis(items["item_id"])
@@ -165,7 +173,7 @@ class RowSteps:
         )
         seconds = {"classify": time.perf_counter() - t}
         t = time.perf_counter()
-        feelings = self.scorer.score(segments["text"], embeddings=embeddings, model_id=self.model_id)
+        feelings = self.scorer.score(segments["text"], embeddings=embeddings, model_id=self.model_id, encoded=encoded)
         segments = pd.concat([segments, feelings.set_axis(segments.index)], axis=1)
         seconds["feel"] = time.perf_counter() - t
         return segments, seconds
@@ -199,14 +207,19 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
 
     read = segments[keep] if not keep.all() else segments
     analysis = [analysis_text(x) or x for x in read["text"]]
+    tap = steps.sentiment_tap(models.embedder)  # accurate mode: sentiment from the same forward pass
     with reporter.step("Embedding", total=len(set(analysis))) as advance:
-        vectors = models.embedder.encode(analysis, advance=advance) if analysis else None
+        vectors, encoded = None, None
+        if analysis and tap is None:
+            vectors = models.embedder.encode(analysis, advance=advance)
+        elif analysis:
+            vectors, encoded = models.embedder.encode_with(analysis, tap, advance=advance)
     t = lap("embed", t)
 
     with reporter.step("Classifying and scoring", total=len(segments)) as advance:
         seconds = {"classify": 0.0, "feel": 0.0}
         if len(read):
-            read, seconds = steps.label(items, read, vectors, analysis)
+            read, seconds = steps.label(items, read, vectors, analysis, encoded)
         if not keep.all():
             read = pd.concat([read, not_analyzed_rows(items, segments[~keep], steps.channels)]).sort_index()
         advance(len(segments))
@@ -227,7 +240,7 @@ def not_analyzed_rows(items: pd.DataFrame, segments: pd.DataFrame, channels: Cha
         touchpoint_confidence=nan, touchpoint_evidence="",
         channel=segments["item_id"].map(item_channel).values, source=segments["item_id"].map(item_source).values,
         sentiment=nan, sentiment_label=NOT_ANALYZED, emotion=NOT_ANALYZED, emotion_intensity=nan, effort=nan,
-        is_closer=False, emotions="")
+        is_closer=False, emotions="", mixed=False)
 
 
 def _spread(vectors: np.ndarray | None, keep: np.ndarray, embedder) -> np.ndarray:

@@ -31,6 +31,7 @@ from feedback2journey.run.chunk_cache import prune_lru
 from feedback2journey.outputs.read_run import load_pain_points
 from feedback2journey.painpoints.curate import STATE_JSON, STATE_NPY
 from feedback2journey.run.result import JourneyResult
+from feedback2journey.feel.encoder import default_path as sentiment_encoder_dir
 from feedback2journey.feel.head import bundled_head_dirs
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,13 @@ def _files_digest(paths, root: Path) -> str:
 
 
 def _package_digest() -> str:
-    """Every file of the package (code, templates, schemas, bundled data) and the bundled sentiment heads."""
+    """Every file of the package (code, templates, schemas, bundled data), the bundled sentiment heads and the
+    fine-tuned sentiment encoder (accurate mode's sentiment; models/ is outside the package in a checkout)."""
     pkg = Path(__file__).resolve().parents[1]  # the whole package, not only run/
     own = [p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    heads = [f"{d.name}:{_files_digest([p for p in d.rglob('*') if p.is_file()], d)}" for d in bundled_head_dirs()]
+    enc = sentiment_encoder_dir()
+    heads = [f"{d.name}:{_files_digest([p for p in d.rglob('*') if p.is_file()], d)}"
+             for d in [*bundled_head_dirs(), *([enc] if enc.is_dir() else [])]]
     return hashlib.sha256(json.dumps([_files_digest(own, pkg), heads]).encode()).hexdigest()
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feedback2journey import sentiment_encoder as se
+from feedback2journey.feel import encoder as se
 
-MODEL = Path(__file__).resolve().parents[1] / "models" / "sentiment_encoder"
+MODEL = Path(__file__).resolve().parents[2] / "models" / "sentiment_encoder"
 
 
 def test_shipped_files_match_checksums_and_card():

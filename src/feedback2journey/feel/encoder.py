@@ -68,7 +68,9 @@ def default_path() -> Path:
     env = os.environ.get("F2J_SENTIMENT_ENCODER")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / "sentiment_encoder"
+    here = Path(__file__).resolve()
+    bundled = here.parents[1] / "_bundled" / "models" / "sentiment_encoder"  # inside the wheel
+    return bundled if bundled.is_dir() else here.parents[3] / "models" / "sentiment_encoder"  # a checkout
 
 
 def base_model_path() -> Path:
@@ -157,6 +159,30 @@ class SentimentEncoder:
         self.emotion_thresholds = np.asarray(cfg["emotion_thresholds"], dtype=np.float32)
         self.ekman_thresholds = np.asarray(cfg["ekman_thresholds"], dtype=np.float32)
         self.mixed_min = float(cfg.get("mixed_min", 0.2))
+        self.digest = str(cfg.get("_digest", ""))
+
+    # -- as a tap on the pipeline's embedding pass (embed.encoders.TorchEncoder.iter_encode) ----------------------
+    @property
+    def id(self) -> str:
+        """The model's name and the digest of its files: anything that changes its outputs changes the id."""
+        return f"{self.cfg.get('id', 'sentiment-encoder')}@{self.digest[:12]}"
+
+    @property
+    def dim(self) -> int:
+        """Width of a tapped row: 3 sentiment probabilities, then the 28 emotion probabilities."""
+        return len(LABELS) + len(EMOTIONS)
+
+    def __call__(self, hidden_states, attention_mask) -> np.ndarray:
+        """The tap: (n, 3 + 28) float32 rows [probs | emotions] from the frozen hidden state entering layer k."""
+        r = self.forward_from_hidden(hidden_states, attention_mask)
+        return np.concatenate([r["probs"], r["emotions"]], axis=1).astype(np.float32)
+
+    @staticmethod
+    def split(rows: np.ndarray) -> dict:
+        """Tapped rows -> {"probs", "score", "emotions"} as ``forward_from_hidden`` returns them."""
+        rows = np.asarray(rows, dtype=np.float32).reshape(-1, len(LABELS) + len(EMOTIONS))
+        probs = rows[:, : len(LABELS)]
+        return {"probs": probs, "score": probs[:, 2] - probs[:, 0], "emotions": rows[:, len(LABELS):]}
 
     # -- passes -------------------------------------------------------------------------------------------------
     def _tokenize(self, texts):
@@ -248,6 +274,17 @@ class SentimentEncoder:
         return [[EKMAN_LABELS[j] for j in np.flatnonzero(row)] for row in hit]
 
 
+def files_digest(path: str | Path | None = None) -> str:
+    """sha256 over the weights and the config (what the outputs depend on)."""
+    import hashlib
+
+    path = Path(path) if path is not None else default_path()
+    h = hashlib.sha256()
+    for name in (WEIGHTS_FILE, CONFIG_FILE):
+        h.update(name.encode() + b"\0" + hashlib.sha256((path / name).read_bytes()).digest())
+    return h.hexdigest()
+
+
 def load_top_state(top, path: Path):
     from safetensors.torch import load_file
 
@@ -267,6 +304,7 @@ def load(path: str | Path | None = None, threads: int | None = None) -> Sentimen
 
     path = Path(path) if path is not None else default_path()
     cfg = json.loads((path / CONFIG_FILE).read_text())
+    cfg["_digest"] = files_digest(path)
     bp = base_model_path()
     base = AutoModel.from_pretrained(str(bp))
     tokenizer = AutoTokenizer.from_pretrained(str(bp))
