@@ -22,7 +22,7 @@ import pandas as pd
 
 from feedback2journey.feel import encoder as se
 from feedback2journey.feel.accurate import score_encoded
-from feedback2journey.feel.emotions import EMOTIONS, allowed_emotions, pick_emotions, proto_tables
+from feedback2journey.feel.emotions import EMOTIONS, pick_emotions, proto_tables
 from feedback2journey.resources import DEFAULT_MODEL_ID
 from feedback2journey.feel.rules import (
     CLOSER, CONTRAST_WORD, EFFORT, R_DENIED, R_EFFORT_COMPLAINT, R_FAILURE, R_GOOD, R_NEGATED, R_SARCASM, R_WAITING,
