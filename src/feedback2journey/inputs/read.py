@@ -1,9 +1,6 @@
-"""Read exported feedback files into raw DataFrames (all values as exported, one row per record).
-
-Formats: CSV/TSV/TXT (delimiter and encoding detected), JSON (array, or object holding a list of
-records), JSONL, Parquet, XLSX. Fatal problems raise ``InputError`` with a message that names the fix;
-row-level problems (a broken JSONL line) come back as rejects.
-"""
+"""Read exported files into raw DataFrames (values as exported, one row per record): CSV/TSV/TXT (delimiter
+and encoding detected), JSON (an array, or an object holding a list), JSONL, Parquet, XLSX. Fatal problems raise
+``InputError`` naming the fix; row-level problems (a broken JSONL line) come back as rejects."""
 from __future__ import annotations
 
 import csv

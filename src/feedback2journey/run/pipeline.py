@@ -220,12 +220,12 @@ def analyze_chunk(items: pd.DataFrame, models: Models, reporter: Reporter | None
         seconds = {"classify": 0.0, "feel": 0.0}
         if len(read):
             read, seconds = steps.label(items, read, vectors, analysis, encoded)
-        if not keep.all():
+        if not keep.all() or not len(segments):  # (an empty chunk still gets every column)
             read = pd.concat([read, not_analyzed_rows(items, segments[~keep], steps.channels)]).sort_index()
         advance(len(segments))
     for name in ("classify", "feel"):
         timings[name] = round(timings.get(name, 0.0) + seconds[name], 3)
-    embeddings = vectors if keep.all() else _spread(vectors, keep, models.embedder)
+    embeddings = vectors if keep.all() and vectors is not None else _spread(vectors, keep, models.embedder)
     return ChunkResult(read, embeddings, item_lang)
 
 

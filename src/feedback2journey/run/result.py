@@ -50,4 +50,5 @@ def cluster_targets(segments: pd.DataFrame, cluster_on: str) -> np.ndarray:
     check_cluster_on(cluster_on)  # a typo must not silently mean "all"
     target = segments["sentiment_label"] == "negative" if cluster_on == "negative" else \
         pd.Series(True, index=segments.index)
-    return (target & ~segments["is_closer"].astype(bool) & (segments["sentiment_label"] != NOT_ANALYZED)).to_numpy()
+    read = segments["sentiment_label"] != NOT_ANALYZED if "sentiment_label" in segments else True  # empty chunks
+    return (target & ~segments["is_closer"].astype(bool) & read).to_numpy()
