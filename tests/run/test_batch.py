@@ -135,7 +135,7 @@ def test_stopped_run_resumes_to_the_same_outputs(tmp_path, models, config):
     encoded, original = [], models.embedder.model.iter_encode  # the loaded MiniLM, with a spy on what it encodes
     ref_models.embedder._model = type("Spy", (), {
         "canonical": True, "get_embedding_dimension": lambda self: 384,
-        "iter_encode": lambda self, texts: (encoded.extend(texts), original(texts))[1]})()
+        "iter_encode": lambda self, texts, **kw: (encoded.extend(texts), original(texts, **kw))[1]})()  # kw: the tap
     run_batch([data], config, tmp_path / "ref", models=ref_models, options=BatchOptions(**opts))
     # a text repeated across chunks (greetings, closers, boilerplate) is encoded once per run, not per chunk
     segments = pd.read_parquet(tmp_path / "ref" / "segments.parquet", columns=["item_id", "text"])
