@@ -37,8 +37,9 @@ def test_run_writes_the_output_contract(run_dir):
     segments = pd.read_parquet(run_dir / "segments.parquet")
     assert list(segments.columns[: len(SEGMENT_COLUMNS)]) == SEGMENT_COLUMNS
     assert set(segments["item_id"]) == set(items["item_id"])
-    assert items["sentiment"].between(-1, 1).all()
-    assert set(items["sentiment_label"]) <= {"negative", "neutral", "positive"}
+    analyzed = items["sentiment_label"] != "not_analyzed"  # another language: kept, labelled so, numbers empty
+    assert items.loc[analyzed, "sentiment"].between(-1, 1).all() and items.loc[~analyzed, "sentiment"].isna().all()
+    assert set(items["sentiment_label"]) <= {"negative", "neutral", "positive", "not_analyzed"}
     assert list(pd.read_csv(run_dir / "rejected.csv").columns) == REJECT_COLUMNS
     # items.csv carries the same rows and the input's own columns (e.g. the ticket subject)
     items_csv = pd.read_csv(run_dir / "items.csv")
