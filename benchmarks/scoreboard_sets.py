@@ -17,19 +17,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from feedback2journey.feel.encoder import EKMAN  # GoEmotions' Ekman mapping plus neutral, as the model uses it
+
 TAXONOMIES = Path(__file__).resolve().parent / "taxonomies"
 
-# GoEmotions' Ekman mapping (ekman_mapping.json of the GoEmotions release) plus neutral.
-EKMAN = {
-    "anger": ("anger", "annoyance", "disapproval"),
-    "disgust": ("disgust",),
-    "fear": ("fear", "nervousness"),
-    "joy": ("joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism", "relief", "pride",
-            "admiration", "desire", "caring"),
-    "neutral": ("neutral",),
-    "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
-    "surprise": ("surprise", "realization", "confusion", "curiosity"),
-}
 TO_EKMAN = {g: e for e, gs in EKMAN.items() for g in gs}
 
 
