@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import time
@@ -225,6 +226,24 @@ def painpoints(c: Ctx) -> None:
           note="label nearest (MiniLM) to its majority intent's name")
 
 
+def negatives(c: Ctx) -> None:
+    """Pain point coverage of the negative items (default ``cluster_on="negative"``) and the labels' shape. No
+    label is printed: labels quote the set's own text, which never enters the repository."""
+    neg = (c.items["sentiment_label"] == "negative").to_numpy()
+    none = neg & c.items["pain_point_id"].isna().to_numpy()
+    notes = c.items.loc[none, "pain_point_note"].fillna("none given").value_counts() \
+        if "pain_point_note" in c.items else pd.Series(dtype=int)
+    why = ", ".join(f"{k}: {v}" for k, v in notes.items()) or "-"
+    c.add("pain points negative items without one", float(none.sum() / max(1, neg.sum())), {}, higher=False,
+          note=f"{int(neg.sum()):,} negative items; why not: {why}")
+    labels = c.result.pain_points["label"].astype(str).tolist()
+    words = [len(x.split()) for x in labels]
+    listed = sum(bool(re.search(r"\(.*,.*\)|\w+, \w+, \w+", x)) for x in labels)
+    c.add("pain points clusters (negative items)", len(labels), {}, higher=None,
+          note=f"label words median {np.median(words) if words else 0:.0f} (max {max(words, default=0)}); "
+               f"{listed} labels read as a keyword list")
+
+
 def themes(c: Ctx) -> None:
     gold = c.frame["label"].to_numpy()
     k = len(set(gold))
@@ -240,8 +259,8 @@ SETS: dict[str, tuple[Callable, int | None, int, str | None, list]] = {
     "goemotions": (S.goemotions, 2000, 120, None, [sentiment3, emotions]),
     "semeval14_restaurants": (partial(S.semeval, domain="restaurants"), None, 120, None, [sentiment3]),
     "semeval14_laptops": (partial(S.semeval, domain="laptops"), None, 120, None, [sentiment3]),
-    "mams": (S.mams, None, 120, None, [sentiment3, classification]),
-    "clothing": (S.clothing, 1500, 60, None, [binary]),
+    "mams": (S.mams, None, 120, None, [sentiment3, classification, negatives]),
+    "clothing": (S.clothing, 1500, 60, None, [binary, negatives]),
     "uci": (S.uci, None, 120, None, [binary]),
     "bitext": (S.bitext, None, 200, "all", [classification, painpoints]),
     "clinc150": (S.clinc150, 2000, 200, "all", [classification, painpoints, themes]),

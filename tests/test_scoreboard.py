@@ -147,7 +147,7 @@ def test_unknown_set_is_an_error(tmp_path):
 @pytest.mark.slow
 def test_scoreboard_runs_on_the_fixture(tmp_path, capsys):
     out, md = tmp_path / "board.json", tmp_path / "board.md"
-    code = scoreboard.main(["--data", str(FIXTURE), "--sets", "uci,hwu64,banking77", "--quick", "--threads", "1",
+    code = scoreboard.main(["--data", str(FIXTURE), "--sets", "uci,hwu64,banking77,clothing", "--quick", "--threads", "1",
                             "--out", str(out), "--markdown", str(md)])
     assert code == 0
     board = json.loads(out.read_text())
@@ -166,3 +166,7 @@ def test_scoreboard_runs_on_the_fixture(tmp_path, capsys):
     assert cost["ours"] > 0 and cost["baselines"]["bare encoder"] > 0
     assert board["sets"]["uci"]["sample"] == "all 30 (3 sources)"
     assert "sentiment binary accuracy" in md.read_text()
+    # the negative items' coverage (issue 22): a share, with the reasons of those left out
+    cover = rows[("pain points negative items without one", "clothing")]
+    assert 0 <= cover["ours"] <= 1 and "negative items; why not" in cover["note"]
+    assert "labels read as a keyword list" in rows[("pain points clusters (negative items)", "clothing")]["note"]

@@ -8,7 +8,8 @@ OUTPUT_COLUMNS = ["item_id", "source", "text", "stage", "touchpoint", "channel",
                   "emotion", "pain_point_id", "pain_point"]
 ITEM_EXTRA_COLUMNS = ["row_number", "stage_group", "effort", "date", "score", "score_kind", "segment", "truncated",
                       "language",  # the item's language (its main one when mixed); "zxx": no language (issue #23)
-                      "mixed"]  # praise and a complaint in one item (then sentiment_label is negative; issue 20)
+                      "mixed",  # praise and a complaint in one item (then sentiment_label is negative; issue 20)
+                      "pain_point_note"]  # why an item clustering looked at (or a negative one) has no pain point
 
 # segments.parquet: one row per sentence/clause.
 SEGMENT_COLUMNS = ["item_id", "segment_index", "start", "end", "text", "stage", "stage_confidence", "touchpoint",

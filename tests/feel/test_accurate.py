@@ -102,19 +102,24 @@ def test_closer_only_praise():
     assert not closer_only_praise("love the app but billing is a mess")
 
 
-def test_roll_up_mixed_item_is_negative_and_flagged():
+def test_roll_up_mixed_item_is_flagged_and_a_complaint_weighs_more_than_praise():
     s = SentimentScorer(head=False)
     seg = pd.DataFrame({
-        "item_id": ["a", "a", "b", "b", "c", "c"],
-        "sentiment": [0.8, -0.3, -0.6, 0.9, 0.7, 0.6],
-        "sentiment_label": ["positive", "negative", "negative", "positive", "positive", "positive"],
-        "emotion": ["delight", "frustration", "frustration", "gratitude", "delight", "satisfaction"],
-        "emotion_intensity": [0.8, 0.5, 0.6, 0.9, 0.7, 0.6], "effort": 0.0,
-        "is_closer": [False, False, False, False, False, False], "mixed": [False] * 6})
+        "item_id": ["a", "a", "b", "b", "c", "c", "d", "d"],
+        "sentiment": [0.8, -0.7, -0.6, 0.9, 0.7, 0.6, 0.8, -0.3],
+        "sentiment_label": ["positive", "negative", "negative", "positive", "positive", "positive", "positive",
+                            "negative"],
+        "emotion": ["delight", "frustration", "frustration", "gratitude", "delight", "satisfaction", "delight",
+                    "disappointment"],
+        "emotion_intensity": [0.8, 0.5, 0.6, 0.9, 0.7, 0.6, 0.8, 0.3], "effort": 0.0,
+        "is_closer": [False] * 8, "mixed": [False] * 8})
     out = roll_up_items(seg, s).set_index("item_id")
-    assert out.loc["a", "sentiment_label"] == "negative" and out.loc["a", "mixed"]  # praise never outweighs it
+    # "love the app but billing is a mess": as strong either way, the complaint wins (it weighs 1.5x)
+    assert out.loc["a", "sentiment_label"] == "negative" and out.loc["a", "mixed"]
     assert out.loc["b", "sentiment_label"] == "negative" and not out.loc["b", "mixed"]  # thanks is politeness
     assert out.loc["c", "sentiment_label"] == "positive" and not out.loc["c", "mixed"]
+    # "love this dress, runs a bit long": a small wish in a glowing review is mixed, not a complaint
+    assert out.loc["d", "sentiment_label"] == "positive" and out.loc["d", "mixed"]
 
 
 # --------------------------------------------------------------------------- the real encoder, pipeline path
@@ -233,3 +238,15 @@ def test_analyze_uses_the_encoder_in_accurate_mode(models):
     assert items["sentiment_label"].tolist() == ["negative", "negative", "positive"], items.to_dict("records")
     assert items["mixed"].tolist() == [True, False, False]
     assert "mixed" in result.segments
+
+
+def test_an_item_of_one_segment_keeps_that_segments_label():
+    s = SentimentScorer(head=False)
+    # the encoder's arg-max can be neutral with p_pos - p_neg = 0.2 (a threshold of 0.15 would say positive)
+    seg = pd.DataFrame({"item_id": ["a", "b", "b"], "sentiment": [0.2, 0.2, 0.9],
+                        "sentiment_label": ["neutral", "neutral", "positive"], "emotion": ["neutral"] * 3,
+                        "emotion_intensity": [0.0, 0.0, 0.8], "effort": 0.0, "is_closer": [False, False, True],
+                        "mixed": [False] * 3})
+    out = roll_up_items(seg, s).set_index("item_id")
+    assert out.loc["a", "sentiment_label"] == "neutral"
+    assert out.loc["b", "sentiment_label"] == "neutral"  # its closer aside, b is one neutral segment too

@@ -12,14 +12,19 @@ def test_emotion_only_segments_are_not_topical():
     assert topical_mask(texts).tolist() == [False, False, False, False, True, True, True]
 
 
-def test_label_is_a_short_phrase_not_repeated_words():
-    c = Cluster(0, ["refund", "refund request"], np.ones(3), 10, ["refund request", "refund", "money back", "weeks"])
-    assert c.label == "Refund request (money back, weeks)"
+def test_label_is_one_phrase_never_a_keyword_list():
+    c = Cluster(0, ["refund", "refund request"], np.ones(3), 10, ["refund not received", "refund", "money back"])
+    assert c.label == "Refund not received"
+    assert "(" not in c.label and "," not in c.label
+    assert Cluster(2, ["late delivery", "courier"], np.ones(3)).label == "Late delivery"  # no candidate: a keyword
     assert Cluster(1, [], np.ones(3)).label == "cluster 1"
 
 
 def test_parameters_scale_with_the_data():
-    c = PainPointClusterer()
+    assert PainPointClusterer().params_for(2_000)["mcs_grid"] is None  # the size comes from the data at fit time
+    with pytest.raises(ValueError, match="size_rule"):
+        PainPointClusterer(size_rule="silhouette")
+    c = PainPointClusterer(size_rule="dbcv")
     small, big = c.params_for(2_000), c.params_for(50_000)
     assert small["n_neighbors"] <= big["n_neighbors"] <= 30
     assert min(small["mcs_grid"]) >= 10 and max(big["mcs_grid"]) <= 500

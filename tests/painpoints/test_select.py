@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from feedback2journey.painpoints.cluster import PainPointClusterer
-from feedback2journey.painpoints.select import pick_min_cluster_size, size_grid
+from feedback2journey.painpoints.select import neighbour_size, pick_min_cluster_size, size_grid
 
 GRID = size_grid(10_003)  # Banking77's grid: 19 sizes from 40 to 120
 I = np.arange(len(GRID))
@@ -85,7 +85,7 @@ def test_fit_uses_the_rule_and_reports_the_scores(monkeypatch):
 
     monkeypatch.setattr(cluster, "score_grid", fake_scores)
     monkeypatch.setattr(PainPointClusterer, "_reduce", lambda self, e, p: reduced)
-    res = PainPointClusterer(seed=1, merge_threshold=0).fit(texts, emb)
+    res = PainPointClusterer(seed=1, merge_threshold=0, size_rule="dbcv").fit(texts, emb)
     assert res.params["mcs_grid"] == seen["grid"] == size_grid(2800)
     assert res.params["dbcv_grid"] == [round(x, 4) for x in 0.4 - 0.01 * np.arange(len(seen["grid"]))]
     assert res.params["min_cluster_size"] == pick_min_cluster_size(seen["grid"], res.params["dbcv_grid"])
@@ -161,3 +161,42 @@ def test_the_grid_builds_the_spanning_tree_once_with_the_same_labels_and_scores(
     assert len(calls) == 2
     alone = hdbscan_model(40, len(x)).fit(x)
     assert np.array_equal(final.labels_, alone.labels_) and dbcv(final) == dbcv(alone)
+
+
+def _groups_of(sizes, dim=16, spread=0.15, seed=0):
+    """Unit vectors in groups of the given sizes around random directions (cosine within a group ~0.9)."""
+    rng = np.random.default_rng(seed)
+    x = np.vstack([rng.normal(size=dim) + spread * rng.normal(size=(k, dim)) for k in sizes]).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_the_size_follows_how_often_a_thing_is_said():
+    # 20 problems told 40 times each, against 20 told 10 times each: the size follows the repetition
+    often, rarely = neighbour_size(_groups_of([40] * 20)), neighbour_size(_groups_of([10] * 20))
+    assert 30 <= often <= 45
+    assert 5 <= rarely <= 12
+    assert neighbour_size(_groups_of([3] * 50)) == 5  # the floor: a pain point is said at least 5 times
+    assert neighbour_size(np.eye(3, dtype=np.float32)) == 5
+
+
+def test_the_size_hardly_moves_when_a_few_rows_change():
+    x = _groups_of([40] * 20, seed=3)
+    full, fewer = neighbour_size(x), neighbour_size(x[5:])
+    assert abs(full - fewer) <= 2
+    # above the query budget a seeded sample of rows is counted: the same seed, the same answer
+    big = _groups_of([150] * 20, seed=4)
+    assert neighbour_size(big, seed=1) == neighbour_size(big, seed=1)
+    assert abs(neighbour_size(big, seed=1) - neighbour_size(big, seed=2)) <= 0.1 * neighbour_size(big, seed=1)
+
+
+def test_the_default_fit_takes_the_size_from_the_data(monkeypatch):
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(4, 5)) * 10
+    reduced = np.vstack([c + rng.normal(size=(300, 5)) for c in centers]).astype(np.float32)
+    emb = _groups_of([300] * 4, seed=5)
+    texts = [f"{w} problem number {i}" for w in ["refund", "parcel", "login", "invoice"] for i in range(300)]
+    monkeypatch.setattr(PainPointClusterer, "_reduce", lambda self, e, p: reduced)
+    res = PainPointClusterer(seed=1, merge_threshold=0, mask_slots=False).fit(texts, emb)
+    assert res.params["mcs_grid"] is None and "dbcv_grid" not in res.params
+    assert res.params["min_cluster_size"] == neighbour_size(emb, seed=1)
+    assert len(res.clusters) == 4

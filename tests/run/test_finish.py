@@ -29,7 +29,7 @@ def test_a_sampled_fit_gives_every_clustered_row_the_same_ids_however_the_run_is
     info = json.loads((tmp_path / "many" / "run.json").read_text())
     assert info["batch"]["chunks"] == 9
     clustering = info["clustering"]
-    assert clustering["fitted_on"] == 150 < clustering["clustered_segments"]
+    assert clustering["fitted_on"] == 150 < clustering["clustered_items"] <= clustering["clustered_segments"]
     segs = pd.read_parquet(tmp_path / "many" / "segments.parquet")
     assert segs["pain_point_id"].notna().sum() > 150  # rows outside the sample got ids too
     for name in ("items.parquet", "segments.parquet"):
@@ -110,3 +110,16 @@ def test_split_backs_of_the_sample_apply_to_later_rows():
     reroutes = {0: (np.array([0, 1]), {1: 5})}
     emb = np.stack([e[0], e[1], 0.6 * e[0] + 0.8 * e[1], e[1]]).astype(np.float32)
     assert reroute(np.array([0, 0, 0, 1]), emb, previous, reroutes).tolist() == [0, 5, 5, 1]
+
+
+def test_automatic_labels_are_redacted_like_quotes_but_a_researchers_name_is_kept():
+    from feedback2journey.run.finish import _redact_labels
+
+    class Redactor:  # stands in for QuoteRedactor (spaCy NER): masks one known name
+        def redact(self, texts):
+            return [t.replace("Maria", "[NAME]") for t in texts]
+    defs = {"PP-1": {"label": "Maria never called me back", "auto_label": "Maria never called me back"},
+            "PP-2": {"label": "Call-backs (renamed by Maria)", "auto_label": "Ask Maria for a refund"}}
+    _redact_labels(Redactor(), defs)
+    assert defs["PP-1"] == {"label": "[NAME] never called me back", "auto_label": "[NAME] never called me back"}
+    assert defs["PP-2"] == {"label": "Call-backs (renamed by Maria)", "auto_label": "Ask [NAME] for a refund"}

@@ -9,9 +9,8 @@ itself is not run: it only passed the vectors through and computed topic words t
   the fitted texts ("create a Platinum/Gold/Pro account") are masked and those texts re-encoded for the
   clustering (fit and ``assign``); quotes and labels keep the original text.
 * **Parameters scale with the data.** UMAP neighbours grow with log(n); the HDBSCAN minimum cluster size
-  is chosen from a grid (0.4%-1.2% of the rows, at least 10, at most 500) by density-based cluster
-  validity (DBCV), near-ties resolved by a stable rule (``cluster_select``: small data changes must not
-  jump the granularity).
+  is how often a thing is typically said in the data (``select.neighbour_size``: the median number of rows
+  within cosine 0.65 of a row, 5-500), or with ``size_rule="dbcv"`` chosen from a grid by DBCV.
 * **Outliers** close enough to a cluster centroid (cosine >= ``outlier_threshold``) are reassigned; the
   rest stay -1 and are reported. Clusters whose centroids are near-duplicates are merged.
 * **Scale.** The model is fitted on a seeded sample (``sample_size``, default 50,000); every other row goes
@@ -42,8 +41,8 @@ from feedback2journey.painpoints.knn import exact_cosine_knn, knn_method
 from feedback2journey.painpoints.layout import SMALL_COMPONENT, stable_spectral_layout
 from feedback2journey.painpoints.model import Clustering, nearest_centroid
 from feedback2journey.painpoints.labels import (Cluster, cluster_terms, non_topical_words,  # noqa: F401
-                                            prefetch, rank_phrases, topical_mask)
-from feedback2journey.painpoints.select import dbcv, pick_min_cluster_size, score_grid, size_grid
+                                            prefetch, rank_phrases, representative_labels, topical_mask)
+from feedback2journey.painpoints.select import dbcv, neighbour_size, pick_min_cluster_size, score_grid, size_grid
 from feedback2journey.painpoints.select import hdbscan_model as make_hdbscan
 from feedback2journey.painpoints.slots import MASK, SlotMasker, find_slots, masked_vectors
 
@@ -71,11 +70,15 @@ def _groups(cents: np.ndarray, similarity: float, at_most: int = 0) -> np.ndarra
 
 class PainPointClusterer:
     def __init__(self, min_cluster_size: int = 0, seed: int = 42, min_segments: int = 30,
-                 outlier_threshold: float = 0.45, n_keywords: int = 8, sample_size: int = 50_000,
+                 outlier_threshold: float = 0.3, n_keywords: int = 8, sample_size: int = 50_000,
                  merge_threshold: float = 0.9, embed: Callable[[list[str]], np.ndarray] | None = None,
                  previous_params: dict | None = None, theme_similarity: float = 0.5, max_themes: int = 30,
-                 cache_dir: str | Path | None = None, cache_tag: str | None = None, mask_slots: bool = True):
+                 cache_dir: str | Path | None = None, cache_tag: str | None = None, mask_slots: bool = True,
+                 size_rule: str = "neighbours"):
+        if size_rule not in ("neighbours", "dbcv"):
+            raise ValueError(f"size_rule must be 'neighbours' or 'dbcv', not {size_rule!r}")
         self.min_cluster_size = min_cluster_size
+        self.size_rule = size_rule  # how the minimum cluster size is found when not given (select.py)
         self.mask_slots = mask_slots  # with embed: cluster on vectors of texts with slot fillers masked (slots.py)
         self.seed = seed
         self.min_segments = min_segments
@@ -92,20 +95,21 @@ class PainPointClusterer:
         self.cache_dir, self.cache_tag = cache_dir, cache_tag
 
     def params_for(self, n: int) -> dict:
-        """Parameters for a fit on ``n`` rows. ``min_cluster_size`` None = chosen from ``mcs_grid`` at fit time."""
+        """Parameters for a fit on ``n`` rows. ``min_cluster_size`` None = found at fit time: from ``mcs_grid``
+        by DBCV, or (``mcs_grid`` None) from the data's repetition (``neighbour_size``)."""
         nn = int(np.clip(round(1.5 * np.log2(max(n, 2))), 10, 30))
         return {"n_neighbors": nn, "n_components": 5, "umap_init": "spectral", "knn": knn_method(n), "min_cluster_size": self.min_cluster_size or None,
                 "mcs_grid": self.mcs_grid(n), "seed": self.seed, "outlier_threshold": self.outlier_threshold,
                 "merge_threshold": self.merge_threshold, "sample_size": self.sample_size,
                 "theme_similarity": self.theme_similarity, "max_themes": self.max_themes}
 
-    def mcs_grid(self, n: int) -> list[int]:
+    def mcs_grid(self, n: int) -> list[int] | None:
         if self.min_cluster_size:
             return [self.min_cluster_size]
         prev_mcs, prev_n = self.previous_params.get("min_cluster_size"), self.previous_params.get("fitted_on")
         if prev_mcs and prev_n:
-            return [int(max(10, round(prev_mcs * n / prev_n)))]
-        return size_grid(n)
+            return [int(max(5, round(prev_mcs * n / prev_n)))]
+        return size_grid(n) if self.size_rule == "dbcv" else None
 
     def fit_rows(self, topical: np.ndarray) -> np.ndarray:
         """Rows the model is fitted on: the topical ones, or a seeded sample of ``sample_size`` of them. A
@@ -157,7 +161,8 @@ class PainPointClusterer:
                 # of the previous run's params, fit reads only these two (see mcs_grid)
                 "previous": [self.previous_params.get("min_cluster_size"), self.previous_params.get("fitted_on")],
                 "embed": self._embed_tag(),
-                "small_component": SMALL_COMPONENT, "mask_slots": self.mask_slots}
+                "small_component": SMALL_COMPONENT, "mask_slots": self.mask_slots, "labels": "segment",
+                "size_rule": self.size_rule}
 
     def _fit(self, texts: list[str], embeddings: np.ndarray) -> Clustering:
         n = len(texts)
@@ -171,13 +176,14 @@ class PainPointClusterer:
             return Clustering(empty, {}, {**base, "skipped": f"fewer than {self.min_segments} segments"})
         fit_rows = self.fit_rows(topical)
         p = {**base, **self.params_for(len(fit_rows)), "fitted_on": int(len(fit_rows))}
-        slot_vectors = ()
+        slot_vectors, originals = (), texts
         if self.mask_slots and self.embed is not None:  # slot fillers found in the fitted texts, masked everywhere
             masker = find_slots([texts[i] for i in fit_rows])
             embeddings, masked = masked_vectors(texts, embeddings, masker, self.embed)
             p.update(slots=masker.surfaces, slot_rows=int(len(masked)))
             slot_vectors = (masked, embeddings[masked])
-            texts = [masker.mask(t).replace(MASK, " ") for t in texts] if len(masked) else texts  # labels: the request
+            originals = texts  # a label quotes a real segment
+            texts = [masker.mask(t).replace(MASK, " ") for t in texts] if len(masked) else texts  # keywords: the request
         try:
             labels, mcs, dbcv = self._fit_sample(embeddings[fit_rows], p)
         except (ValueError, TypeError) as exc:  # e.g. too few distinct documents for UMAP
@@ -201,7 +207,7 @@ class PainPointClusterer:
         result.assignments[fit_rows] = [remap.get(t, -1) for t in labels.tolist()]
         rest = np.setdiff1d(cand, fit_rows, assume_unique=True)
         result.assignments[rest] = result.assign(embeddings[rest])
-        result.clusters = self._describe(texts, embeddings, result.assignments)
+        result.clusters = self._describe(texts, embeddings, result.assignments, originals)
         result.themes = self._themes(texts, embeddings, result)
         p.update(clusters_found=len(result.clusters), themes=len(result.themes))
         return result
@@ -213,9 +219,12 @@ class PainPointClusterer:
         with tempfile.TemporaryDirectory(prefix="f2j-hdbscan-") as tree_cache:
             # minimum cluster size by DBCV (unlike silhouette, it does not reward shattering a theme), near-ties
             # resolved by a stable rule (cluster_select): a small change of the data does not jump granularity
-            scores = score_grid(reduced, p["mcs_grid"], tree_cache)
-            mcs = pick_min_cluster_size(p["mcs_grid"], scores)
-            p["dbcv_grid"] = [round(x, 4) for x in scores]
+            if p["mcs_grid"] is None:  # how often a thing is typically said (select.neighbour_size)
+                mcs = neighbour_size(emb, seed=self.seed)
+            else:
+                scores = score_grid(reduced, p["mcs_grid"], tree_cache)
+                mcs = pick_min_cluster_size(p["mcs_grid"], scores)
+                p["dbcv_grid"] = [round(x, 4) for x in scores]
             hdbscan_model = make_hdbscan(mcs, len(reduced), tree_cache)  # at most half the rows per cluster
             # HDBSCAN directly on the reduced vectors, clusters numbered by size then first row (as BERTopic,
             # which only passed these vectors through, numbered them: the merge step below sees the same order)
@@ -276,17 +285,20 @@ class PainPointClusterer:
         size = {t: int((labels == t).sum()) for t in ids}
         return sorted(ids, key=lambda t: (-size[t], first[t]))
 
-    def _describe(self, texts: list[str], embeddings: np.ndarray, assign: np.ndarray,
+    def _describe(self, texts: list[str], embeddings: np.ndarray, assign: np.ndarray, originals: list[str],
                   docs_per_cluster: int = 2000) -> dict[int, Cluster]:
+        """Each cluster's keywords (c-TF-IDF phrases re-ranked by the encoder) and label (its most central and
+        distinctive short segment, ``representative_labels``), first of its ``phrases``."""
         ids = sorted(set(assign.tolist()) - {-1})
         cents = _centroids(embeddings, assign, ids)
         terms = self._terms(texts, embeddings, assign, ids, cents, docs_per_cluster)
+        names = representative_labels(originals, embeddings, assign, ids, cents, self.embed)
         clusters = {}
         embed = prefetch(self.embed, [[w for w, _ in kws] for kws in terms])
         for i, (t, c) in enumerate(zip(ids, cents)):
             kws = [w for w, _ in terms[i]]
             clusters[t] = Cluster(t, kws[: self.n_keywords], c, int((assign == t).sum()),
-                                  rank_phrases(kws, c, embed))
+                                  [names[t], *rank_phrases(kws, c, embed)])
         return clusters
 
     def _terms(self, texts, embeddings, assign, ids, cents, docs_per_group: int):

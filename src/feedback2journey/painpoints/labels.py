@@ -2,8 +2,12 @@
 
 * A segment with no word outside stop words, filler and VADER's sentiment lexicon ("Awful.", "So
   disappointed!!") is not topical: it is never clustered (it would form a cluster around an emotion).
-* Candidate 1-3-word phrases come from c-TF-IDF (BERTopic's ``ClassTfidfTransformer``) over that topical
-  vocabulary; they are re-ranked by similarity to the cluster centroid and diversified with MMR. No LLM.
+* A pain point's **label** is one of its own short segments, the one a researcher would copy onto a sticky
+  note: the member closest to its centroid and furthest from the other centroids, among members of 2-12 words,
+  trimmed of greetings and closing punctuation ("Card has not arrived yet"). No keyword list in brackets.
+* Its **keywords** are 1-3-word phrases from c-TF-IDF (BERTopic's ``ClassTfidfTransformer``) over the topical
+  vocabulary, re-ranked by similarity to the centroid and diversified with MMR; a theme is named by its best
+  phrase. No LLM.
 """
 from __future__ import annotations
 
@@ -79,20 +83,75 @@ class Cluster:
 
     @property
     def label(self) -> str:
-        """A short readable name: the best key phrase, then up to two more that add new words."""
-        picked, covered = [], set()
-        for kw in self.phrases or self.keywords:
-            words = set(kw.split())
-            if words <= covered:
-                continue
-            picked.append(kw)
-            covered |= words
-            if len(picked) == 3:
-                break
-        if not picked:
-            return f"cluster {self.topic}"
-        first = picked[0][:1].upper() + picked[0][1:]
-        return first + (f" ({', '.join(picked[1:])})" if len(picked) > 1 else "")
+        """A short readable name: the first label candidate (a representative segment, or the best key phrase),
+        capitalised. One phrase: the keywords have their own column."""
+        for name in (*self.phrases, *self.keywords):
+            if name.strip():
+                return name.strip()[:1].upper() + name.strip()[1:]
+        return f"cluster {self.topic}"
+
+
+# a greeting or "please" leads nothing a label needs; "ok", "so", "no"... only when set off by a comma ("No
+# refund yet" keeps its "No")
+_LEAD = re.compile(r"^(?:(?:(?:hi|hello|hey|dear \w+|good (?:morning|afternoon|evening)|please|excuse me)\b"
+                   r"|(?:ok|okay|so|well|um+|uh+|yes|no)\s*[,.!:;-])[\s,.!:;-]*)+", re.I)
+_WORDS = re.compile(r"\S+")
+
+
+def sticky_note(text: str, max_words: int = 12) -> str:
+    """A segment trimmed to a label: no leading greeting or filler, no closing full stop or exclamation marks,
+    at most ``max_words`` words (cut at a clause boundary when there is one), first letter capitalised."""
+    t = " ".join(text.split())
+    t = _LEAD.sub("", t).strip(" \"'`,;:-")
+    words = _WORDS.findall(t)
+    if len(words) > max_words:
+        head = " ".join(words[:max_words])
+        cut = max(head.rfind(","), head.rfind(";"), head.rfind(" - "))
+        t = head[:cut] if cut > len(head) // 3 else head
+    t = t.rstrip(" .!,;:-")
+    return t[:1].upper() + t[1:] if t else text.strip()
+
+
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def representative_labels(texts: list[str], embeddings: np.ndarray, assign: np.ndarray, ids: list[int],
+                          centroids: np.ndarray, embed: Callable[[list[str]], np.ndarray] | None = None,
+                          max_words: int = 12, distinct: float = 0.5) -> dict[int, str]:
+    """Each cluster's label: the member with the highest ``cos(centroid) - distinct * max cos(other
+    centroids)`` among members of 2..``max_words`` words, as a ``sticky_note``. Central = typical of the
+    cluster; distinct = not typical of its neighbours too. A cluster of long texts only (narratives) is named by
+    the best-scoring sentence of its five best members (scored the same way; needs ``embed``, else the best
+    member is trimmed)."""
+    emb = np.asarray(embeddings, dtype=np.float32)
+    cents = np.asarray(centroids, dtype=np.float32)
+    out, pending = {}, {}
+    for i, t in enumerate(ids):
+        rows = np.flatnonzero(assign == t)
+        if not len(rows):
+            continue
+        score = _score(emb[rows], cents, i, distinct)
+        n_words = np.array([len(_WORDS.findall(texts[j])) for j in rows])
+        short = (n_words >= 2) & (n_words <= max_words)
+        if short.any() or embed is None:
+            best = int(np.argmax(np.where(short, score, score - 10.0)))
+            out[t] = sticky_note(texts[rows[best]], max_words)
+            continue
+        top = rows[np.argsort(-score, kind="stable")[:5]]
+        sentences = [m.group().strip() for j in top for m in _SENTENCE.finditer(texts[j])]
+        pending[t] = (i, [x for x in sentences if 2 <= len(_WORDS.findall(x)) <= max_words] or
+                      [sticky_note(texts[top[0]], max_words)])
+    if pending:
+        table = prefetch(embed, [c for _, c in pending.values()])
+        for t, (i, cand) in pending.items():
+            out[t] = sticky_note(cand[int(np.argmax(_score(table(cand), cents, i, distinct)))], max_words)
+    return out
+
+
+def _score(vectors: np.ndarray, cents: np.ndarray, own: int, distinct: float) -> np.ndarray:
+    sims = np.asarray(vectors, dtype=np.float32) @ cents.T
+    other = np.delete(sims, own, axis=1).max(axis=1) if cents.shape[0] > 1 else np.zeros(len(sims))
+    return sims[:, own] - distinct * other
 
 
 def prefetch(embed: Callable[[list[str]], np.ndarray] | None, lists: list[list[str]]):

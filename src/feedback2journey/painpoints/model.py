@@ -23,7 +23,7 @@ class Clustering:
     clusters: dict[int, Cluster] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    threshold: float = 0.45
+    threshold: float = 0.3
     themes: dict[int, str] = field(default_factory=dict)
     encode: Callable[[list[str]], np.ndarray] | None = None  # re-encodes masked texts (params["slots"])
     slot_vectors: tuple = ()  # (rows, vectors): the fit input's rows whose clustering vector was masked

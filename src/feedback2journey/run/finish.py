@@ -22,6 +22,7 @@ from feedback2journey.feel.sentiment import roll_up_items
 from feedback2journey.inputs.ingest import qualify_colliding_ids
 from feedback2journey.journey.map import build_explorer, build_journey, segment_view
 from feedback2journey.painpoints.table import define_pain_points, pain_point_table
+from feedback2journey.painpoints.units import Units
 from feedback2journey.run.parts import SEGMENT_FINISH_COLUMNS, assemble_items, assemble_segments, item_finish_columns
 from feedback2journey.progress import Reporter
 from feedback2journey.run.result import JourneyResult, cluster_targets
@@ -74,8 +75,8 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     # ``previous``: an earlier run's folder (ids stay put); ``curation``: a pain_points.yaml (see curate.py)
     cluster_on = cluster_on or cfg.settings.cluster_on
     with reporter.step("Clustering pain points", total=None):
-        pain_points, seg_ids, clustering, state = _pain_points(parts, segments, seg_at, items, models, cluster_on, redact,
-                                                        load_state(previous), load_curation(curation))
+        pain_points, seg_ids, clustering, state, notes = _pain_points(parts, segments, seg_at, items, models, cluster_on,
+                                                               redact, load_state(previous), load_curation(curation))
     segments["pain_point_id"] = seg_ids
     timings["cluster"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()
@@ -85,8 +86,8 @@ def finish(parts, models, inputs: list, *, reporter: Reporter | None = None, tim
     read = (segments["sentiment_label"] != NOT_ANALYZED).to_numpy()
     content = bool((~segments["is_closer"] & read).any())
     items = pd.concat([_roll_up(items.iloc[item_at[i]:item_at[i + 1]], segments.iloc[seg_at[i]:seg_at[i + 1]],
-                                pain_points, models, cfg, content) for i in range(len(parts.chunks))]
-                      or [_roll_up(items, segments, pain_points, models, cfg, content)], ignore_index=True)
+                                pain_points, models, cfg, content, notes) for i in range(len(parts.chunks))]
+                      or [_roll_up(items, segments, pain_points, models, cfg, content, notes)], ignore_index=True)
     segments["stage_group"] = _stage_groups(segments["stage"], cfg)
     read_items = (items["stage"] != NOT_ANALYZED).to_numpy()
     a_items, a_segments = (items, segments) if read.all() else (items[read_items], segments[read])
@@ -115,33 +116,47 @@ def _offsets(counts: list[int]) -> np.ndarray:
 
 def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.DataFrame, models,
                  cluster_on: str, redact: bool, prev_state, curation):
-    """Fit on a sample of the clustered rows, define the pain points there, then give every other clustered
-    row its id chunk by chunk. Returns the pain point table, each segment's id, the clustering and the state
-    the next run matches its ids against.
+    """Fit on a sample of the clustered units, define the pain points there, then give every other unit its id
+    chunk by chunk. A unit is an item seen through its clustered segments (``painpoints.units``): its text is
+    theirs joined, its vector their mean, and each of those segments takes the item's pain point. Returns the
+    pain point table, each segment's id, the clustering and the state the next run matches its ids against.
 
     Only the sample's texts and embeddings are held. The others are read chunk by chunk (``bounds``: where
     each chunk's segments start): once to hash and filter them, once for the sample, once to assign them."""
     target = cluster_targets(segments, cluster_on)
     rows = np.flatnonzero(target)
-    # the clustered rows of chunk i are run-wide rows start[i] .. start[i + 1] - 1, in order
-    start = np.concatenate([[0], np.cumsum([int(target[a:b].sum()) for a, b in zip(bounds[:-1], bounds[1:])])])
+    item_ids = segments["item_id"].to_numpy(dtype=object)
+    units = [Units.of(item_ids[a:b][target[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+    # the units of chunk i are run-wide units start[i] .. start[i + 1] - 1, in order
+    start = _offsets([u.count for u in units])
+    unit_of_row = np.concatenate([u.of_row + start[i] for i, u in enumerate(units)] or [np.zeros(0, dtype=int)])
 
-    def chunk_texts(i: int, need: np.ndarray | None = None) -> tuple[list[str], list[str]]:
-        """The clustered rows of chunk i (``need``: only these of them): their text, and the text as clustered
-        (no URLs, handles...), worked out once per distinct text."""
-        if start[i + 1] == start[i]:
-            return [], []
+    def chunk_rows(i: int) -> tuple[np.ndarray, list[str]]:
+        """The clustered segments of chunk i: their text, and the text as clustered (no URLs, handles...),
+        worked out once per distinct text."""
         own = parts.segments(parts.chunks[i], ["text"])["text"].to_numpy(dtype=object)
         texts = own[target[bounds[i]:bounds[i + 1]]]
-        texts = texts if need is None else texts[need]
         codes, distinct = pd.factorize(texts)
         analysis = np.array([analysis_text(x) or x for x in distinct] + [""], dtype=object)  # "": never indexed
-        return texts.tolist(), analysis[codes].tolist()
+        return texts, analysis[codes].tolist()
 
-    # One vector per text: a text repeated anywhere in the run takes its first occurrence's vector (and id),
-    # so the clustering never sees float noise from different batch-mates (see EmbeddingCache.scope).
-    hashes = np.zeros(len(rows), dtype=np.uint64)
-    topical = np.zeros(len(rows), dtype=bool)
+    def chunk_texts(i: int, need: np.ndarray | None = None) -> tuple[list[str], list[str]]:
+        """The units of chunk i (``need``: only these of them): their text and their text as clustered."""
+        if start[i + 1] == start[i]:
+            return [], []
+        texts, analysis = chunk_rows(i)
+        own, clean = units[i].texts(texts), units[i].texts(analysis)
+        if need is not None:
+            own, clean = [own[j] for j in need], [clean[j] for j in need]
+        return own, clean
+
+    def chunk_vectors(i: int) -> np.ndarray:
+        return units[i].vectors(parts.targets(parts.chunks[i]), chunk_rows(i)[1])
+
+    # One vector per text: a unit text repeated anywhere in the run takes its first occurrence's vector (and
+    # id), so the clustering never sees float noise from different batch-mates (see EmbeddingCache.scope).
+    hashes = np.zeros(start[-1], dtype=np.uint64)
+    topical = np.zeros(start[-1], dtype=bool)
     for i in range(len(parts.chunks)):
         _, analysis = chunk_texts(i)
         if analysis:
@@ -152,16 +167,18 @@ def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.Da
     rep = first[inverse.reshape(-1)]
     clusterer = models.clusterer(prev_state.params if prev_state else None)
     sample = clusterer.fit_rows(topical)
-    sample_emb, sample_texts, sample_analysis = _gather(parts, start, sample, rep[sample], chunk_texts)
+    sample_emb, sample_texts, sample_analysis = _gather(parts, start, sample, rep[sample], chunk_texts, chunk_vectors)
     clustering = clusterer.fit(sample_analysis, sample_emb)
-    clustering.params.update(rows=int(len(rows)), non_topical=int((~topical).sum()))
+    clustering.params.update(rows=int(start[-1]), segments=int(len(rows)), non_topical=int((~topical).sum()))
     model, sample_ids = define_pain_points(sample_texts, clustering, sample_emb,
                                            models.config.settings.quotes_per_pain_point, redact=redact,
                                            previous=prev_state, curation=curation)
     del sample_emb, sample_texts, sample_analysis
-    ids = np.full(len(rows), None, dtype=object)
+    if redact:  # a label quotes a customer: names are masked as in quotes (the regex masking ran at ingest)
+        _redact_labels(models.quote_redactor, model.definitions)
+    ids = np.full(start[-1], None, dtype=object)
     ids[sample] = sample_ids
-    in_sample = np.zeros(len(rows), dtype=bool)
+    in_sample = np.zeros(start[-1], dtype=bool)
     in_sample[sample] = True
     extra_quotes: dict[str, list[str]] = {}
     for i, n in enumerate(parts.chunks):
@@ -169,7 +186,7 @@ def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.Da
         todo = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] == np.arange(lo, hi)))  # first occurrences
         if len(todo):
             texts, analysis = chunk_texts(i, todo)
-            found = model.assign(parts.targets(n)[todo], texts, analysis)
+            found = model.assign(chunk_vectors(i)[todo], texts, analysis)
             ids[todo + lo] = found
             for text, pp in zip(texts, found):  # ids the sample never defined (a split matching later rows only)
                 if pp is not None and pp not in model.definitions and len(extra_quotes.setdefault(pp, [])) < 5:
@@ -177,13 +194,30 @@ def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.Da
         dup = np.flatnonzero(~in_sample[lo:hi] & (rep[lo:hi] < np.arange(lo, hi))) + lo
         ids[dup] = ids[rep[dup]]
     seg_ids = np.full(len(segments), None, dtype=object)
-    seg_ids[rows] = ids
+    seg_ids[rows] = ids[unit_of_row]
+    clustering.params["unassigned"] = int(sum(x is None for x in ids))
     table = pain_point_table(model, segments, seg_ids, items=items, quotes=extra_quotes)
-    return table, seg_ids, clustering, model.state
+    unit_items = item_ids[rows][np.unique(unit_of_row, return_index=True)[1]] if len(rows) else item_ids[:0]
+    return table, seg_ids, clustering, model.state, _unassigned_notes(unit_items, ids, topical, clustering.params)
 
 
-def _gather(parts, start: np.ndarray, rows: np.ndarray, vector_rows: np.ndarray, chunk_texts):
-    """For the clustered rows ``rows`` (run-wide numbers, sorted): the embeddings of ``vector_rows`` (their
+# why an item that clustering looked at has no pain point (items.pain_point_note); see docs/pain_points.md
+NOTE_TOO_FEW = "too few to cluster"
+NOTE_NO_TOPIC = "no topic: feeling only"
+NOTE_NOT_CLOSE = "no pain point close enough"
+NOTE_NOT_CLUSTERED = "no clustered segment"
+
+
+def _unassigned_notes(unit_items: np.ndarray, ids: np.ndarray, topical: np.ndarray, params: dict) -> dict:
+    """Item id -> the reason its unit got no pain point: clustering skipped (too few rows), nothing topical in
+    it ("Awful."), or no pain point close enough (an outlier of the fit, and below ``outlier_threshold``)."""
+    skipped = "skipped" in params or not params.get("clusters_found", 1)
+    return {item: NOTE_TOO_FEW if skipped else NOTE_NOT_CLOSE if top else NOTE_NO_TOPIC
+            for item, pp, top in zip(unit_items.tolist(), ids.tolist(), topical.tolist()) if pp is None}
+
+
+def _gather(parts, start: np.ndarray, rows: np.ndarray, vector_rows: np.ndarray, chunk_texts, chunk_vectors):
+    """For the clustered units ``rows`` (run-wide numbers, sorted): the vectors of ``vector_rows`` (their
     first occurrences), their texts and their texts as clustered, read chunk by chunk."""
     emb, texts, analysis = [None] * len(rows), [None] * len(rows), [None] * len(rows)
     dim = 0
@@ -192,7 +226,7 @@ def _gather(parts, start: np.ndarray, rows: np.ndarray, vector_rows: np.ndarray,
         need_vec = np.flatnonzero((vector_rows >= lo) & (vector_rows < hi))
         need_txt = np.flatnonzero((rows >= lo) & (rows < hi))
         if len(need_vec):
-            vectors = parts.targets(n)
+            vectors = chunk_vectors(i)
             dim = vectors.shape[1]
             picked = vectors[vector_rows[need_vec] - lo]  # a copy: a row view would keep the chunk's matrix alive
             for pos, vec in zip(need_vec, picked):
@@ -217,6 +251,17 @@ def _texts(parts, bounds: np.ndarray, rows) -> list[str]:
     return out
 
 
+def _redact_labels(redactor: QuoteRedactor, definitions: dict) -> None:
+    """People's names in the automatic labels (a researcher's own name for a pain point is left as written)."""
+    keys = list(definitions)
+    masked = redactor.redact([str(definitions[k]["auto_label"]) for k in keys])
+    for k, label in zip(keys, masked):
+        d = definitions[k]
+        if d["label"] == d["auto_label"]:
+            d["label"] = label
+        d["auto_label"] = label
+
+
 def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: dict, explorer: dict) -> None:
     """Names in the quotes that reach the report (the texts were regex-masked at ingest already)."""
     examples = [e for lang in journey.get("not_analyzed", {}).get("languages", []) for e in lang["examples"]]
@@ -233,7 +278,7 @@ def _redact_quotes(redactor: QuoteRedactor, pain_points: pd.DataFrame, journey: 
 
 
 def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFrame, models,
-             cfg: Config, content: bool = True) -> pd.DataFrame:
+             cfg: Config, content: bool = True, notes: dict | None = None) -> pd.DataFrame:
     """Item-level columns from segments (documented in the README), without the text and input columns
     (``parts.assemble_items`` adds those when the rows are written). ``content``: whether the run has any
     segment that is not a closer (then closers never lead)."""
@@ -271,10 +316,16 @@ def _roll_up(items: pd.DataFrame, segments: pd.DataFrame, pain_points: pd.DataFr
         out[col] = items[col]  # same index as items
     out["language"] = items["language"].values if "language" in items else None
     out["mixed"] = ids.map(feel["mixed"]).fillna(False).astype(bool).values
+    # every negative item has a pain point or says why not (issue 22): ``_unassigned_notes``, or none of its
+    # segments was clustered (its negative reading comes from the roll-up, not from a negative segment)
+    note = ids.map(notes or {}).astype(object)
+    note[(out["sentiment_label"] == "negative").to_numpy() & out["pain_point_id"].isna().to_numpy() & note.isna().to_numpy()] = NOTE_NOT_CLUSTERED
+    out["pain_point_note"] = note.where(note.notna(), None).values
     left_out = ~ids.isin(segments["item_id"]).to_numpy()  # no segment analyzed: another language, or none
     if left_out.any():
         out.loc[left_out, ["stage", "touchpoint", "sentiment_label", "emotion", "stage_group"]] = NOT_ANALYZED
         out.loc[left_out, ["sentiment", "effort"]] = np.nan
+        out.loc[left_out, "pain_point_note"] = "not analyzed: " + out.loc[left_out, "language"].fillna("zxx").astype(str)
     extras = items.drop(columns=[c for c in items.columns if c in set(OUTPUT_COLUMNS) | set(ITEM_EXTRA_COLUMNS)
                                  | {"channel_raw", "input_kind"}])
     return pd.concat([out, extras.reset_index(drop=True)], axis=1)
@@ -300,10 +351,12 @@ def _run_info(cfg: Config, models, inputs: list, rejected, items, segments, clus
         "rejected": int(len(rejected)),
         "segments": int(len(segments)),
         "languages": language_counts(items, segments, cfg),
-        # clustered_segments: the rows clustering looked at; unassigned: those left without a pain point
+        # clustering looks at items (clustered_items) through their clustered segments (clustered_segments);
+        # unassigned: the items left without a pain point
         "clustering": {**clustering.params, "clusters": len(clustering.clusters),
-                       "clustered_segments": int(clustering.params.get("rows", 0)),
-                       "unassigned": int(clustering.params.get("rows", 0) - pd.notna(segments["pain_point_id"]).sum())},
+                       "clustered_items": int(clustering.params.get("rows", 0)),
+                       "clustered_segments": int(clustering.params.get("segments", 0)),
+                       "unassigned": int(clustering.params.get("unassigned", 0))},
         "timings_s": timings,
         "embedding_cache": ({"path": str(models.embedder.cache.path), "hits": models.embedder.cache.hits,
                              "misses": models.embedder.cache.misses} if models.embedder.cache is not None else None),
