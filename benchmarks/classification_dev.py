@@ -52,7 +52,7 @@ def main() -> None:
     import scoreboard_sets as S
 
     from feedback2journey.config import load_config
-    from feedback2journey.classify.corpus import CorpusAdapter
+    from corpus_adapter import CorpusAdapter  # the experiment, kept beside this script (not adopted)
     from feedback2journey.classify.train import build_classifier
     from feedback2journey.embed import Embedder
     from feedback2journey.text.clean import analysis_text
