@@ -123,3 +123,17 @@ def test_automatic_labels_are_redacted_like_quotes_but_a_researchers_name_is_kep
     _redact_labels(Redactor(), defs)
     assert defs["PP-1"] == {"label": "[NAME] never called me back", "auto_label": "[NAME] never called me back"}
     assert defs["PP-2"] == {"label": "Call-backs (renamed by Maria)", "auto_label": "Ask [NAME] for a refund"}
+
+
+def test_every_item_clustering_looked_at_without_a_pain_point_says_why():
+    from feedback2journey.run.finish import (NOTE_NO_TOPIC, NOTE_NOT_CLOSE, NOTE_TOO_FEW, _unassigned_notes)
+
+    items = np.array(["a", "b", "c"], dtype=object)
+    ids = np.array(["PP-1", None, None], dtype=object)
+    topical = np.array([True, True, False])
+    notes = _unassigned_notes(items, ids, topical, {"clusters_found": 3})
+    assert notes == {"b": NOTE_NOT_CLOSE, "c": NOTE_NO_TOPIC}  # "a" has a pain point: no note
+    # clustering skipped (too few topical rows): every unassigned item says so
+    assert _unassigned_notes(items, ids, topical, {"skipped": "fewer than 30 segments"}) == {
+        "b": NOTE_TOO_FEW, "c": NOTE_TOO_FEW}
+    assert _unassigned_notes(items, np.array([None] * 3, dtype=object), topical, {"clusters_found": 0})["a"] == NOTE_TOO_FEW

@@ -26,9 +26,19 @@ def test_pain_points_are_clustered_and_linked(result):
     assert (pp.set_index("pain_point_id")["size"] == sizes.reindex(pp["pain_point_id"]).values).all()
     # pain points are made of negative segments, and every quote comes from its cluster
     assert (seg.dropna(subset=["pain_point_id"])["sentiment_label"] == "negative").all()
+    # a quote is one item's clustered segments (its negative part), joined
     first = pp.iloc[0]
-    members = set(seg.loc[seg["pain_point_id"] == first["pain_point_id"], "text"])
+    of_first = seg[seg["pain_point_id"] == first["pain_point_id"]]
+    members = set(of_first.groupby("item_id", sort=False)["text"].agg(" ".join))
     assert 1 <= len(first["quotes"]) <= 5 and all(q in members or "[" in q for q in first["quotes"])
+    # the segments of one item share its pain point; labels are plain phrases, not keyword lists
+    assert (seg.dropna(subset=["pain_point_id"]).groupby("item_id")["pain_point_id"].nunique() == 1).all()
+    assert not pp["label"].str.contains(r"\(.*,", regex=True).any()
+    assert (pp["label"].str.split().str.len() <= 12).all()
+    # every negative item has a pain point or says why not
+    neg = result.items[result.items["sentiment_label"] == "negative"]
+    assert (neg["pain_point_id"].notna() | neg["pain_point_note"].notna()).all()
+    assert result.items.loc[result.items["pain_point_id"].notna(), "pain_point_note"].isna().all()
     # the item's pain point label is the cluster's label
     items = result.items.dropna(subset=["pain_point_id"])
     labels = dict(zip(pp["pain_point_id"], pp["label"]))

@@ -291,9 +291,9 @@ def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer) -> pd.DataFra
 
     A polite closer never outweighs a complaint: closers are left out, and so is thanks (a positive segment
     whose emotion is gratitude) in an item that complains. ``mixed``: a mixed segment (accurate mode), or praise
-    (a positive segment that is not mere thanks) next to a complaint; it is never neutral: it leans the way of its
-    weighted balance, in which a complaint weighs 1.5 times the praise ("love the app but billing is a mess" is
-    negative; "love it, runs a bit long" positive)."""
+    (a positive segment that is not mere thanks) next to a complaint; it is never neutral: positive when its
+    weighted balance, in which a complaint weighs 1.5 times the praise, is positive, else negative ("love the app
+    but billing is a mess" is negative; "love it, runs a bit long" positive)."""
     has = [c for c in ("sentiment_label", "mixed") if c in segments]
     seg = segments[["item_id", "sentiment", "emotion", "emotion_intensity", "effort", "is_closer", *has]].copy()
     if "sentiment_label" not in seg:
@@ -321,16 +321,16 @@ def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer) -> pd.DataFra
     out = pd.DataFrame({"sentiment": (grouped["ws"].sum() / grouped["w"].sum()).round(4),
                         "effort": grouped["effort"].max()})
     out["mixed"] = mixed.reindex(out.index).fillna(False).astype(bool)
-    # A mixed item is never neutral: it leans the way of its weighted balance (a complaint weighs 1.5x the
-    # praise; an even balance is negative). Not a forced "negative": that read most 4-5 star reviews with one
-    # small wish ("love it, runs a bit long") as complaints (scoreboard, clothing reviews: binary accuracy 0.666
-    # forced, against VADER's 0.882).
+    # A mixed item is never neutral: positive when its weighted balance (a complaint weighs 1.5x the praise)
+    # is clearly positive, negative otherwise ("love the app but billing is a mess"). Not every mixed item
+    # negative: that read most 4-5 star reviews with one small wish ("love it, runs a bit long") as complaints
+    # (scoreboard, clothing reviews: binary accuracy 0.666 forced, against VADER's 0.882).
     labels = pd.Series(scorer.labels(out["sentiment"]), index=out.index)
     # an item of one segment (closers aside) says what that segment says: in accurate mode the segment's
     # label is the encoder's arg-max, which a threshold on the score (p_pos - p_neg) does not reproduce
     single = seg.groupby("item_id", sort=False)["sentiment_label"].agg(["size", "first"]).reindex(out.index)
     labels = labels.where(single["size"].to_numpy() != 1, single["first"])
-    lean = np.where(out["sentiment"] > 0, "positive", "negative")
+    lean = np.where(out["sentiment"] >= scorer.positive_threshold, "positive", "negative")
     out["sentiment_label"] = labels.where(~(out["mixed"] & (labels == "neutral")), lean)
     # Item emotion: the most intense emotion among segments of the item's own polarity (a "thanks" closer
     # must not make a complaint read as gratitude).

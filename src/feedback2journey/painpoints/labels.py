@@ -117,7 +117,7 @@ _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 
 def representative_labels(texts: list[str], embeddings: np.ndarray, assign: np.ndarray, ids: list[int],
                           centroids: np.ndarray, embed: Callable[[list[str]], np.ndarray] | None = None,
-                          max_words: int = 12, distinct: float = 0.5) -> dict[int, str]:
+                          max_words: int = 12, distinct: float = 1.0) -> dict[int, str]:
     """Each cluster's label: the member with the highest ``cos(centroid) - distinct * max cos(other
     centroids)`` among members of 2..``max_words`` words, as a ``sticky_note``. Central = typical of the
     cluster; distinct = not typical of its neighbours too. A cluster of long texts only (narratives) is named by
