@@ -118,8 +118,9 @@ def test_labels_name_a_topic_not_a_feeling(runs):
         assert 3 <= len(rec.label) <= 80
         first_phrase = rec.label.split(" (")[0].lower().split()
         assert any(w not in stop for w in first_phrase), rec.label
-        members = runs["first"].segments.loc[runs["first"].segments["pain_point_id"] == rec.pain_point_id, "text"]
-        distinct = members.str.lower().str.strip(" .!?").nunique()
+        seg = runs["first"].segments
+        members = seg[seg["pain_point_id"] == rec.pain_point_id].groupby("item_id", sort=False)["text"].agg(" ".join)
+        distinct = members.str.lower().str.strip(" .!?").nunique()  # a quote is an item's clustered segments
         assert len(rec.quotes) == min(5, distinct)  # 5 quotes, fewer only when the cluster repeats itself
 
 

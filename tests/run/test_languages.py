@@ -38,7 +38,10 @@ def test_no_pain_point_comes_from_another_language(mixed_run):
     assert (left[["stage", "touchpoint", "sentiment_label", "emotion"]] == NOT_ANALYZED).all().all()
     assert left["sentiment"].isna().all()
     assert len(res.pain_points) >= 1  # English complaints do form one: the test is not vacuous
-    english = set(seg.loc[seg["language"] == "en", "text"])
+    # a quote is an item's clustered (English) segments joined: never a word of another language
+    clustered = seg[seg["pain_point_id"].notna()]
+    assert (clustered["language"] == "en").all()
+    english = set(clustered.groupby("item_id", sort=False)["text"].agg(" ".join))
     for quotes in res.pain_points["quotes"]:
         assert all(q in english or "[name]" in q for q in quotes)
     # the map counts analyzed segments only

@@ -286,7 +286,7 @@ class SentimentScorer:
         return round(s, 4), emotion, intensity, float(effort), False, emotions
 
 
-def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer) -> pd.DataFrame:
+def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer, complaint_weight: float = 1.5) -> pd.DataFrame:
     """Item-level sentiment, label, mixed flag, emotion and effort from its segments (closers excluded).
 
     A polite closer never outweighs a complaint: closers are left out, and so is thanks (a positive segment
@@ -315,7 +315,7 @@ def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer) -> pd.DataFra
     neg_item = neg_seg.groupby(by_item, sort=False).any()
     seg = pd.concat([content, only_closers])
     weight = 0.25 + seg["sentiment"].abs()
-    weight = weight.where(seg["sentiment"] >= 0, weight * 1.5)
+    weight = weight.where(seg["sentiment"] >= 0, weight * complaint_weight)
     seg = seg.assign(w=weight, ws=weight * seg["sentiment"])
     grouped = seg.groupby("item_id", sort=False)
     out = pd.DataFrame({"sentiment": (grouped["ws"].sum() / grouped["w"].sum()).round(4),

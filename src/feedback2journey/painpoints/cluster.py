@@ -176,14 +176,14 @@ class PainPointClusterer:
             return Clustering(empty, {}, {**base, "skipped": f"fewer than {self.min_segments} segments"})
         fit_rows = self.fit_rows(topical)
         p = {**base, **self.params_for(len(fit_rows)), "fitted_on": int(len(fit_rows))}
-        slot_vectors, originals = (), texts
+        slot_vectors = ()
         if self.mask_slots and self.embed is not None:  # slot fillers found in the fitted texts, masked everywhere
             masker = find_slots([texts[i] for i in fit_rows])
             embeddings, masked = masked_vectors(texts, embeddings, masker, self.embed)
             p.update(slots=masker.surfaces, slot_rows=int(len(masked)))
             slot_vectors = (masked, embeddings[masked])
-            originals = texts  # a label quotes a real segment
-            texts = [masker.mask(t).replace(MASK, " ") for t in texts] if len(masked) else texts  # keywords: the request
+            # keywords and labels name the request, not one of the slot values a cluster mixes
+            texts = [masker.mask(t).replace(MASK, " ") for t in texts] if len(masked) else texts
         try:
             labels, mcs, dbcv = self._fit_sample(embeddings[fit_rows], p)
         except (ValueError, TypeError) as exc:  # e.g. too few distinct documents for UMAP
@@ -207,7 +207,7 @@ class PainPointClusterer:
         result.assignments[fit_rows] = [remap.get(t, -1) for t in labels.tolist()]
         rest = np.setdiff1d(cand, fit_rows, assume_unique=True)
         result.assignments[rest] = result.assign(embeddings[rest])
-        result.clusters = self._describe(texts, embeddings, result.assignments, originals)
+        result.clusters = self._describe(texts, embeddings, result.assignments)
         result.themes = self._themes(texts, embeddings, result)
         p.update(clusters_found=len(result.clusters), themes=len(result.themes))
         return result
@@ -285,14 +285,14 @@ class PainPointClusterer:
         size = {t: int((labels == t).sum()) for t in ids}
         return sorted(ids, key=lambda t: (-size[t], first[t]))
 
-    def _describe(self, texts: list[str], embeddings: np.ndarray, assign: np.ndarray, originals: list[str],
+    def _describe(self, texts: list[str], embeddings: np.ndarray, assign: np.ndarray,
                   docs_per_cluster: int = 2000) -> dict[int, Cluster]:
         """Each cluster's keywords (c-TF-IDF phrases re-ranked by the encoder) and label (its most central and
         distinctive short segment, ``representative_labels``), first of its ``phrases``."""
         ids = sorted(set(assign.tolist()) - {-1})
         cents = _centroids(embeddings, assign, ids)
         terms = self._terms(texts, embeddings, assign, ids, cents, docs_per_cluster)
-        names = representative_labels(originals, embeddings, assign, ids, cents, self.embed)
+        names = representative_labels(texts, embeddings, assign, ids, cents, self.embed)
         clusters = {}
         embed = prefetch(self.embed, [[w for w, _ in kws] for kws in terms])
         for i, (t, c) in enumerate(zip(ids, cents)):

@@ -139,8 +139,9 @@ def representative_labels(texts: list[str], embeddings: np.ndarray, assign: np.n
             continue
         top = rows[np.argsort(-score, kind="stable")[:5]]
         sentences = [m.group().strip() for j in top for m in _SENTENCE.finditer(texts[j])]
-        pending[t] = (i, [x for x in sentences if 2 <= len(_WORDS.findall(x)) <= max_words] or
-                      [sticky_note(texts[top[0]], max_words)])
+        sentences = [x for x in sentences if 2 <= len(_WORDS.findall(x)) <= max_words]
+        topical = topical_mask(sentences) if sentences else np.zeros(0, dtype=bool)  # never "Very frustrating."
+        pending[t] = (i, [x for x, ok in zip(sentences, topical) if ok] or [sticky_note(texts[top[0]], max_words)])
     if pending:
         table = prefetch(embed, [c for _, c in pending.values()])
         for t, (i, cand) in pending.items():

@@ -29,6 +29,10 @@ import numpy as np
 NEIGHBOUR_SIMILARITY = 0.65  # "says the same thing" for MiniLM vectors (chosen in docs/pain_points.md)
 NEIGHBOUR_QUERIES = 2000  # rows whose neighbours are counted (a seeded sample of them on bigger data)
 MIN_SIZE, MAX_SIZE = 5, 500
+# at most a tenth of the rows: room for ten pain points at least. Where one template carries every request
+# ("I want to create/delete/upgrade/close my Gold account", slot names masked) the median row has half the
+# rows within 0.65 and no request could form a cluster (a synthetic set of 4 requests x 80 rows: 160 of 320).
+MIN_ROOM = 10
 TEMPERATURE = 0.01
 MAX_CLUSTER_SHARE = 0.5  # a "cluster" of more than half the rows is not a pain point: HDBSCAN takes its children
 GRID_POINTS = 19
@@ -69,7 +73,8 @@ def hdbscan_model(mcs: int, n: int, tree_cache: str | None = None):
 def neighbour_size(embeddings: np.ndarray, similarity: float = NEIGHBOUR_SIMILARITY, seed: int = 0,
                    queries: int = NEIGHBOUR_QUERIES) -> int:
     """The minimum cluster size the data asks for: the median number of other rows within cosine
-    ``similarity`` of a row (counted for ``queries`` seeded rows), between 5 and 500 and at most half the rows.
+    ``similarity`` of a row (counted for ``queries`` seeded rows), between 5 and 500 and at most a tenth of the
+    rows (``MIN_ROOM``).
     ``embeddings`` are L2-normalised. A median of counts: a few rows more or less move it by little."""
     x = np.asarray(embeddings, dtype=np.float32)
     n = len(x)
@@ -77,7 +82,7 @@ def neighbour_size(embeddings: np.ndarray, similarity: float = NEIGHBOUR_SIMILAR
         return MIN_SIZE
     q = x if n <= queries else x[np.sort(np.random.default_rng(seed).choice(n, queries, replace=False))]
     counts = np.concatenate([((q[a: a + 512] @ x.T) >= similarity).sum(axis=1) - 1 for a in range(0, len(q), 512)])
-    return int(np.clip(round(float(np.median(counts))), MIN_SIZE, max(MIN_SIZE, min(MAX_SIZE, n // 2))))
+    return int(np.clip(round(float(np.median(counts))), MIN_SIZE, max(MIN_SIZE, min(MAX_SIZE, n // MIN_ROOM))))
 
 
 def size_grid(n: int, points: int = GRID_POINTS) -> list[int]:
