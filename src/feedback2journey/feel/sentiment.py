@@ -286,7 +286,8 @@ class SentimentScorer:
         return round(s, 4), emotion, intensity, float(effort), False, emotions
 
 
-def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer, complaint_weight: float = 1.5) -> pd.DataFrame:
+def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer, complaint_weight: float = 1.5,
+                  segment_label: bool = True) -> pd.DataFrame:
     """Item-level sentiment, label, mixed flag, emotion and effort from its segments (closers excluded).
 
     A polite closer never outweighs a complaint: closers are left out, and so is thanks (a positive segment
@@ -329,7 +330,8 @@ def roll_up_items(segments: pd.DataFrame, scorer: SentimentScorer, complaint_wei
     # an item of one segment (closers aside) says what that segment says: in accurate mode the segment's
     # label is the encoder's arg-max, which a threshold on the score (p_pos - p_neg) does not reproduce
     single = seg.groupby("item_id", sort=False)["sentiment_label"].agg(["size", "first"]).reindex(out.index)
-    labels = labels.where(single["size"].to_numpy() != 1, single["first"])
+    if segment_label:
+        labels = labels.where(single["size"].to_numpy() != 1, single["first"])
     lean = np.where(out["sentiment"] >= scorer.positive_threshold, "positive", "negative")
     out["sentiment_label"] = labels.where(~(out["mixed"] & (labels == "neutral")), lean)
     # Item emotion: the most intense emotion among segments of the item's own polarity (a "thanks" closer

@@ -1,5 +1,6 @@
-"""Cluster: recurring pain points from the negative segments (UMAP + HDBSCAN over the embeddings, sized and
-labelled), ids kept stable across runs, a researcher's curation applied, and the pain point table."""
+"""Cluster: recurring pain points from the items seen through their clustered (by default negative) segments
+(UMAP + HDBSCAN over the embeddings, sized, labelled in plain words), ids kept stable across runs, a
+researcher's curation applied, and the pain point table."""
 from feedback2journey.painpoints.cluster import PainPointClusterer
 from feedback2journey.painpoints.curate import Curation, CurationError, PainPointState, load_curation, load_state
 from feedback2journey.painpoints.model import Clustering
