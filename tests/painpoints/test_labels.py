@@ -10,6 +10,8 @@ def test_a_sticky_note_drops_greetings_and_closing_punctuation_but_keeps_the_pro
     assert sticky_note("No refund after three weeks.") == "No refund after three weeks"  # "No" is the problem
     assert sticky_note("Where is my parcel?") == "Where is my parcel?"
     assert sticky_note("  okay, the app crashes at checkout  ") == "The app crashes at checkout"
+    assert sticky_note("Box smashed, item cracked [url]") == "Box smashed, item cracked"
+    assert sticky_note("Parcel never came, see htt...") == "Parcel never came, see"
 
 
 def test_a_long_segment_is_cut_to_twelve_words_at_a_clause_boundary():
@@ -53,3 +55,18 @@ def test_a_cluster_of_long_narratives_is_named_by_its_best_sentence():
     assert labels[0] in {"My card has not arrived after three weeks of waiting", "The new card never arrived at the new address"}
     # without an encoder: the best member, trimmed to a note
     assert len(representative_labels(texts, emb, np.array([0, 0]), [0], np.stack([_unit([1, 0, 0])]))[0].split()) <= 12
+
+
+def test_a_joined_item_is_named_by_one_of_its_lines_never_by_masked_data():
+    # units are an item's clustered segments, one per line: "Cant login" + "The app crashes at checkout"
+    texts = ["Cant login\nThe app crashes at checkout", "Box smashed htt...\nbox smashed, item cracked [url]"]
+    emb = np.stack([_unit([1, 0, 0]), _unit([0, 1, 0])])
+    vec = {"crash": _unit([1, 0, 0]), "login": _unit([0.6, 0.8, 0]), "box": _unit([0, 1, 0])}
+
+    def embed(sentences):
+        return np.stack([vec["crash"] if "crash" in s else vec["login"] if "login" in s else vec["box"]
+                         for s in sentences])
+    cents = np.stack([_unit([1, 0, 0]), _unit([0, 1, 0])])
+    labels = representative_labels(texts, emb, np.array([0, 1]), [0, 1], cents, embed)
+    assert labels[0] == "The app crashes at checkout"
+    assert labels[1] in {"Box smashed", "Box smashed, item cracked"}  # no "[url]", no cut-off "htt..."

@@ -9,7 +9,9 @@ def test_units_follow_items_in_first_appearance_order():
     assert u.count == 3
     assert u.of_row.tolist() == [0, 0, 1, 2, 2, 2]
     assert u.texts(["I got my card.", "How do I activate it?", "x", "1", "2", "3"]) == [
-        "I got my card. How do I activate it?", "x", "1 2 3"]
+        "I got my card.\nHow do I activate it?", "x", "1\n2\n3"]
+    # a title copied into the body is said once
+    assert Units.of(["a", "a"]).texts(["Search is slow", "search is slow"]) == ["Search is slow"]
 
 
 def test_a_unit_vector_is_the_mean_of_its_topical_segments():

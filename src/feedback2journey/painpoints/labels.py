@@ -99,9 +99,12 @@ _WORDS = re.compile(r"\S+")
 
 
 def sticky_note(text: str, max_words: int = 12) -> str:
-    """A segment trimmed to a label: no leading greeting or filler, no closing full stop or exclamation marks,
-    at most ``max_words`` words (cut at a clause boundary when there is one), first letter capitalised."""
+    """A segment trimmed to a label: no leading greeting or filler, no masked data or cut-off last word, no
+    closing full stop or exclamation marks, at most ``max_words`` words (cut at a clause boundary when there is
+    one), first letter capitalised."""
     t = " ".join(text.split())
+    t = re.sub(r"\s*\[\w+\]", "", t)  # masked data ("[url]", "[email]") says nothing on a sticky note
+    t = re.sub(r"\s*\S*(?:\.\.\.|…)$", "", t)  # nor does a word cut off by an export ("htt...")
     t = _LEAD.sub("", t).strip(" \"'`,;:-")
     words = _WORDS.findall(t)
     if len(words) > max_words:
@@ -112,17 +115,26 @@ def sticky_note(text: str, max_words: int = 12) -> str:
     return t[:1].upper() + t[1:] if t else text.strip()
 
 
-_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_PLACEHOLDER = re.compile(r"\[\w+\]|\.\.\.|…")  # masked data ("[url]") or a cut-off ("htt...") makes a poor label
+
+
+def _sentences(text: str, max_words: int) -> list[str]:
+    """The text's lines and sentences of 2..``max_words`` words."""
+    out = (m.group().strip() for m in _SENTENCE.finditer(text))
+    return [x for x in out if 2 <= len(_WORDS.findall(x)) <= max_words]
 
 
 def representative_labels(texts: list[str], embeddings: np.ndarray, assign: np.ndarray, ids: list[int],
                           centroids: np.ndarray, embed: Callable[[list[str]], np.ndarray] | None = None,
-                          max_words: int = 12, distinct: float = 1.0) -> dict[int, str]:
-    """Each cluster's label: the member with the highest ``cos(centroid) - distinct * max cos(other
-    centroids)`` among members of 2..``max_words`` words, as a ``sticky_note``. Central = typical of the
-    cluster; distinct = not typical of its neighbours too. A cluster of long texts only (narratives) is named by
-    the best-scoring sentence of its five best members (scored the same way; needs ``embed``, else the best
-    member is trimmed)."""
+                          max_words: int = 12, distinct: float = 1.0, members: int = 5) -> dict[int, str]:
+    """Each cluster's label, as a ``sticky_note``: one sentence of its most typical members.
+
+    Members are scored by ``cos(centroid) - distinct * max cos(other centroids)``: typical of the cluster, not of
+    its neighbours. The best member that is one sentence of 2..``max_words`` words is the label. When there is
+    none (items of several segments, long narratives) the sentences and lines of the ``members`` best members that carry a topic
+    (never "Very frustrating.") are scored the same way (needs ``embed``; without it the best member is
+    trimmed). A candidate with masked data or a cut-off ("[url]", "...") scores 0.1 lower."""
     emb = np.asarray(embeddings, dtype=np.float32)
     cents = np.asarray(centroids, dtype=np.float32)
     out, pending = {}, {}
@@ -131,21 +143,24 @@ def representative_labels(texts: list[str], embeddings: np.ndarray, assign: np.n
         if not len(rows):
             continue
         score = _score(emb[rows], cents, i, distinct)
-        n_words = np.array([len(_WORDS.findall(texts[j])) for j in rows])
-        short = (n_words >= 2) & (n_words <= max_words)
-        if short.any() or embed is None:
-            best = int(np.argmax(np.where(short, score, score - 10.0)))
-            out[t] = sticky_note(texts[rows[best]], max_words)
+        single = np.array([_sentences(texts[j], max_words) == [texts[j].strip()] and not _PLACEHOLDER.search(texts[j])
+                           for j in rows])
+        if single.any():  # a member that is one short sentence: the best of those
+            out[t] = sticky_note(texts[rows[int(np.argmax(np.where(single, score, -np.inf)))]], max_words)
             continue
-        top = rows[np.argsort(-score, kind="stable")[:5]]
-        sentences = [m.group().strip() for j in top for m in _SENTENCE.finditer(texts[j])]
-        sentences = [x for x in sentences if 2 <= len(_WORDS.findall(x)) <= max_words]
-        topical = topical_mask(sentences) if sentences else np.zeros(0, dtype=bool)  # never "Very frustrating."
-        pending[t] = (i, [x for x, ok in zip(sentences, topical) if ok] or [sticky_note(texts[top[0]], max_words)])
+        top = rows[np.argsort(-score, kind="stable")[:members]]
+        best = texts[top[0]]
+        cand = list(dict.fromkeys(x for j in top for x in _sentences(texts[j], max_words)))
+        cand = [x for x, ok in zip(cand, topical_mask(cand) if cand else []) if ok]
+        if not cand or embed is None:
+            out[t] = sticky_note(best, max_words)
+            continue
+        pending[t] = (i, cand)
     if pending:
         table = prefetch(embed, [c for _, c in pending.values()])
         for t, (i, cand) in pending.items():
-            out[t] = sticky_note(cand[int(np.argmax(_score(table(cand), cents, i, distinct)))], max_words)
+            penalty = np.array([0.1 if _PLACEHOLDER.search(x) else 0.0 for x in cand])
+            out[t] = sticky_note(cand[int(np.argmax(_score(table(cand), cents, i, distinct) - penalty))], max_words)
     return out
 
 

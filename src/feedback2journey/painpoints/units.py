@@ -32,11 +32,13 @@ class Units:
         return cls(codes.astype(np.int64), len(uniques))
 
     def texts(self, row_texts) -> list[str]:
-        """Each unit's text: its rows' texts joined by a space, in row order."""
-        parts: list[list[str]] = [[] for _ in range(self.count)]
+        """Each unit's text: its rows' texts in row order, one per line (a title without a full stop stays apart
+        from the sentence after it), a row repeated in the item (a title copied into the body) once."""
+        parts: list[dict[str, str]] = [{} for _ in range(self.count)]
         for u, t in zip(self.of_row.tolist(), row_texts):
-            parts[u].append(str(t))
-        return [" ".join(p) for p in parts]
+            t = str(t)
+            parts[u].setdefault(t.strip().lower(), t)
+        return ["\n".join(p.values()) for p in parts]
 
     def vectors(self, row_vectors: np.ndarray, row_analysis) -> np.ndarray:
         """Each unit's vector: the normalised mean of its topical rows' vectors (of all its rows when none is
