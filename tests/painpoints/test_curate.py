@@ -11,6 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from feedback2journey.painpoints.cluster import non_topical_words
+from feedback2journey.painpoints.units import Units
 from feedback2journey.outputs.write import save_run_state
 from feedback2journey.painpoints.curate import (CurationError, PainPointState, apply_curation, load_curation,
                                                 load_state)
@@ -119,7 +120,8 @@ def test_labels_name_a_topic_not_a_feeling(runs):
         first_phrase = rec.label.split(" (")[0].lower().split()
         assert any(w not in stop for w in first_phrase), rec.label
         seg = runs["first"].segments
-        members = seg[seg["pain_point_id"] == rec.pain_point_id].groupby("item_id", sort=False)["text"].agg(" ".join)
+        mine = seg[seg["pain_point_id"] == rec.pain_point_id]
+        members = pd.Series(Units.of(mine["item_id"]).texts(mine["text"]), dtype=object)
         distinct = members.str.lower().str.strip(" .!?").nunique()  # a quote is an item's clustered segments
         assert len(rec.quotes) == min(5, distinct)  # 5 quotes, fewer only when the cluster repeats itself
 

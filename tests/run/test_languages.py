@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+from feedback2journey.painpoints.units import Units
 from feedback2journey.run.pipeline import analyze
 from feedback2journey.schema import NOT_ANALYZED
 
@@ -41,7 +42,7 @@ def test_no_pain_point_comes_from_another_language(mixed_run):
     # a quote is an item's clustered (English) segments joined: never a word of another language
     clustered = seg[seg["pain_point_id"].notna()]
     assert (clustered["language"] == "en").all()
-    english = set(clustered.groupby("item_id", sort=False)["text"].agg(" ".join))
+    english = set(Units.of(clustered["item_id"]).texts(clustered["text"]))
     for quotes in res.pain_points["quotes"]:
         assert all(q in english or "[name]" in q for q in quotes)
     # the map counts analyzed segments only

@@ -3,6 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from feedback2journey.painpoints.units import Units
 from feedback2journey.run.pipeline import analyze
 from feedback2journey.resources import sample_paths
 from feedback2journey.schema import PAIN_POINT_COLUMNS
@@ -29,7 +30,7 @@ def test_pain_points_are_clustered_and_linked(result):
     # a quote is one item's clustered segments (its negative part), joined
     first = pp.iloc[0]
     of_first = seg[seg["pain_point_id"] == first["pain_point_id"]]
-    members = set(of_first.groupby("item_id", sort=False)["text"].agg(" ".join))
+    members = set(Units.of(of_first["item_id"]).texts(of_first["text"]))
     assert 1 <= len(first["quotes"]) <= 5 and all(q in members or "[" in q for q in first["quotes"])
     # the segments of one item share its pain point; labels are plain phrases, not keyword lists
     assert (seg.dropna(subset=["pain_point_id"]).groupby("item_id")["pain_point_id"].nunique() == 1).all()

@@ -7,7 +7,8 @@ itself is not run: it only passed the vectors through and computed topic words t
 * **Topical content only** (``cluster_label.topical_mask``): "Awful." is never clustered.
 * **Entity-insensitive vectors** (``slots``): with an ``embed`` function, interchangeable slot fillers found in
   the fitted texts ("create a Platinum/Gold/Pro account") are masked and those texts re-encoded for the
-  clustering (fit and ``assign``); quotes and labels keep the original text.
+  clustering (fit and ``assign``); keywords and labels are computed on the masked texts (a cluster mixing
+  plans is not named after one), quotes keep the original text.
 * **Parameters scale with the data.** UMAP neighbours grow with log(n); the HDBSCAN minimum cluster size
   is how often a thing is typically said in the data (``select.neighbour_size``: the median number of rows
   within cosine 0.65 of a row, 5-500), or with ``size_rule="dbcv"`` chosen from a grid by DBCV.
@@ -161,7 +162,7 @@ class PainPointClusterer:
                 # of the previous run's params, fit reads only these two (see mcs_grid)
                 "previous": [self.previous_params.get("min_cluster_size"), self.previous_params.get("fitted_on")],
                 "embed": self._embed_tag(),
-                "small_component": SMALL_COMPONENT, "mask_slots": self.mask_slots, "labels": "segment",
+                "small_component": SMALL_COMPONENT, "mask_slots": self.mask_slots, "labels": "member-sentence",
                 "size_rule": self.size_rule}
 
     def _fit(self, texts: list[str], embeddings: np.ndarray) -> Clustering:
@@ -217,8 +218,8 @@ class PainPointClusterer:
         reduced = self._reduce(emb, p)
         # every HDBSCAN fit below builds the same spanning tree (cluster_select.hdbscan_model): build it once
         with tempfile.TemporaryDirectory(prefix="f2j-hdbscan-") as tree_cache:
-            # minimum cluster size by DBCV (unlike silhouette, it does not reward shattering a theme), near-ties
-            # resolved by a stable rule (cluster_select): a small change of the data does not jump granularity
+            # minimum cluster size: how often a thing is said (default), or by DBCV over a grid (size_rule="dbcv",
+            # near-ties resolved by a stable rule: a small change of the data does not jump granularity)
             if p["mcs_grid"] is None:  # how often a thing is typically said (select.neighbour_size)
                 mcs = neighbour_size(emb, seed=self.seed)
             else:

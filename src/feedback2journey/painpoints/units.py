@@ -46,7 +46,8 @@ class Units:
         x = np.asarray(row_vectors, dtype=np.float64)
         if self.count == 0:
             return np.zeros((0, x.shape[1] if x.ndim == 2 else 0), dtype=np.float32)
-        topical = topical_mask(list(row_analysis)).astype(np.float64)
+        codes, distinct = pd.factorize(np.asarray(list(row_analysis), dtype=object))
+        topical = topical_mask(list(distinct))[codes].astype(np.float64)  # once per distinct text
         has_topic = np.zeros(self.count)
         np.add.at(has_topic, self.of_row, topical)
         weight = np.where(has_topic[self.of_row] > 0, topical, 1.0)

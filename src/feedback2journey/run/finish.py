@@ -131,14 +131,19 @@ def _pain_points(parts, segments: pd.DataFrame, bounds: np.ndarray, items: pd.Da
     start = _offsets([u.count for u in units])
     unit_of_row = np.concatenate([u.of_row + start[i] for i, u in enumerate(units)] or [np.zeros(0, dtype=int)])
 
+    last: dict[int, tuple] = {}  # the chunk read last: its texts serve chunk_texts and chunk_vectors alike
+
     def chunk_rows(i: int) -> tuple[np.ndarray, list[str]]:
         """The clustered segments of chunk i: their text, and the text as clustered (no URLs, handles...),
         worked out once per distinct text."""
-        own = parts.segments(parts.chunks[i], ["text"])["text"].to_numpy(dtype=object)
-        texts = own[target[bounds[i]:bounds[i + 1]]]
-        codes, distinct = pd.factorize(texts)
-        analysis = np.array([analysis_text(x) or x for x in distinct] + [""], dtype=object)  # "": never indexed
-        return texts, analysis[codes].tolist()
+        if i not in last:
+            own = parts.segments(parts.chunks[i], ["text"])["text"].to_numpy(dtype=object)
+            texts = own[target[bounds[i]:bounds[i + 1]]]
+            codes, distinct = pd.factorize(texts)
+            analysis = np.array([analysis_text(x) or x for x in distinct] + [""], dtype=object)  # "": never indexed
+            last.clear()
+            last[i] = (texts, analysis[codes].tolist())
+        return last[i]
 
     def chunk_texts(i: int, need: np.ndarray | None = None) -> tuple[list[str], list[str]]:
         """The units of chunk i (``need``: only these of them): their text and their text as clustered."""
