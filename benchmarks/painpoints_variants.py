@@ -86,34 +86,9 @@ def leaf(enc):
         yield f"leaf {s}", fit
 
 
-VARIANTS = {"current": current, "grid": grid, "merge": merge, "agglo": agglo, "leaf": leaf}
-
-
-def segmean(enc):
-    """Items as the mean of their topical segments' vectors (what the pipeline has without encoding again)."""
-    import pandas as pd
-
-    from feedback2journey.painpoints.labels import topical_mask
-    from feedback2journey.text.segment import Segmenter
-
-    def fit(texts, emb):
-        seg = Segmenter().segment(pd.DataFrame({"item_id": range(len(texts)), "text": texts}))
-        s_texts = seg["text"].tolist()
-        s_emb = enc(s_texts)
-        keep = topical_mask(s_texts)
-        vec = np.zeros_like(emb)
-        np.add.at(vec, seg["item_id"].to_numpy()[keep], s_emb[keep])
-        norm = np.linalg.norm(vec, axis=1, keepdims=True)
-        vec = np.where(norm > 0, vec / np.maximum(norm, 1e-12), emb)
-        return C.PainPointClusterer(embed=enc, seed=42).fit(texts, vec.astype(np.float32))
-    yield "mean of segments", fit
-
-
-VARIANTS["segmean"] = segmean
-
-
-def outlier(enc):
-    """How close an outlier must be to a centroid to join it (PainPointClusterer.outlier_threshold)."""
+def unit_vectors(enc):
+    """texts -> the pipeline's item vectors (segmented as the pipeline does, ``painpoints.units.Units``), computed
+    once per set."""
     import pandas as pd
 
     from feedback2journey.painpoints.units import Units
@@ -128,11 +103,20 @@ def outlier(enc):
             st = seg["text"].tolist()
             cache[key] = Units.of(seg["item_id"]).vectors(enc(st), st)
         return cache[key]
+    return vectors
+
+
+def segmean(enc):
+    """Items as the mean of their topical segments' vectors (what the pipeline has without encoding again)."""
+    vectors = unit_vectors(enc)
+    yield "mean of segments", lambda t, e: C.PainPointClusterer(embed=enc, seed=42).fit(t, vectors(t))
+
+
+def outlier(enc):
+    """How close an outlier must be to a centroid to join it (PainPointClusterer.outlier_threshold)."""
+    vectors = unit_vectors(enc)
     for t in (0.45, 0.4, 0.35, 0.3, 0.25, 0.2):
         yield f"outlier {t}", lambda x, e, t=t: C.PainPointClusterer(embed=enc, seed=42, outlier_threshold=t).fit(x, vectors(x))
-
-
-VARIANTS["outlier"] = outlier
 
 
 def neighbours(enc):
@@ -141,20 +125,7 @@ def neighbours(enc):
 
     from feedback2journey.painpoints import select
 
-    units = {}
-
-    def vectors(texts):
-        import pandas as pd
-
-        from feedback2journey.painpoints.units import Units
-        from feedback2journey.text.segment import Segmenter
-
-        key = len(texts), texts[0]
-        if key not in units:
-            seg = Segmenter().segment(pd.DataFrame({"item_id": range(len(texts)), "text": texts}))
-            st = seg["text"].tolist()
-            units[key] = Units.of(seg["item_id"]).vectors(enc(st), st)
-        return units[key]
+    vectors = unit_vectors(enc)
     for sim in (0.55, 0.6, 0.65, 0.7, 0.75):
         def fit(t, e, sim=sim):
             with patched(C, "neighbour_size", functools.partial(select.neighbour_size, similarity=sim)):
@@ -163,4 +134,5 @@ def neighbours(enc):
     yield "dbcv grid", lambda t, e: C.PainPointClusterer(embed=enc, seed=42, size_rule="dbcv").fit(t, vectors(t))
 
 
-VARIANTS["neighbours"] = neighbours
+VARIANTS = {"current": current, "grid": grid, "merge": merge, "agglo": agglo, "leaf": leaf, "segmean": segmean,
+            "outlier": outlier, "neighbours": neighbours}
