@@ -122,6 +122,33 @@ def test_roll_up_mixed_item_is_flagged_and_a_complaint_weighs_more_than_praise()
     assert out.loc["d", "sentiment_label"] == "positive" and out.loc["d", "mixed"]
 
 
+def test_roll_up_neutral_gate_uses_the_encoders_neutral_mass():
+    s = SentimentScorer(head=False)
+    seg = pd.DataFrame({
+        # a: two clauses that mostly say nothing, one leaning faintly negative (p_neu 0.6 and 0.8; the leaning
+        #    clause's max(p_neg, p_pos) is 0.35): neutral. Without the encoder's probabilities it stays negative.
+        # b: the same but one clause is clearly negative (p_neg 0.7 > mean p_neu 0.5): negative.
+        # c: a rule made the label ("on hold for 45 minutes": neutral mass 0): never gated to neutral.
+        # d: praise and a complaint, each weak: mixed, so never neutral.
+        # e: one segment: its own label, no gate.
+        "item_id": ["a", "a", "b", "b", "c", "c", "d", "d", "e"],
+        "sentiment": [-0.3, 0.05, -0.6, 0.05, -0.4, 0.0, 0.3, -0.3, -0.2],
+        "sentiment_label": ["negative", "neutral", "negative", "neutral", "negative", "neutral", "positive",
+                            "negative", "negative"],
+        "neutral_probability": [0.6, 0.8, 0.2, 0.8, 0.0, 0.9, 0.45, 0.45, 0.5],
+        "emotion": "neutral", "emotion_intensity": 0.0, "effort": 0.0, "is_closer": False, "mixed": False})
+    out = roll_up_items(seg, s).set_index("item_id")
+    assert out.loc["a", "sentiment_label"] == "neutral"
+    assert roll_up_items(seg.drop(columns="neutral_probability"), s).set_index("item_id").loc["a", "sentiment_label"] == "negative"
+    assert out.loc["b", "sentiment_label"] == "negative"
+    assert out.loc["c", "sentiment_label"] == "negative"
+    assert out.loc["d", "mixed"] and out.loc["d", "sentiment_label"] != "neutral"
+    assert out.loc["e", "sentiment_label"] == "negative"
+    # fast mode gives no neutral mass (NaN): the gate stays out of it
+    nan = roll_up_items(seg.assign(neutral_probability=np.nan), s).set_index("item_id")
+    assert nan.loc["a", "sentiment_label"] == "negative"
+
+
 # --------------------------------------------------------------------------- the real encoder, pipeline path
 VARIED = ["ok", "Thanks!", "Kind regards,", "I was charged twice.", "Still waiting for my refund.", "😡😡😡",
           "Where is my order #12345??", "The café's crème brûlée was divine.", "a " * 150, "NO. NO. NO.",

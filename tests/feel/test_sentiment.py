@@ -70,7 +70,8 @@ def _check_signs(frame: pd.DataFrame, texts: list[str], expected: str) -> None:
 def test_score_columns_and_types(rules_only):
     f = rules_only.score(["I was charged twice.", "Thanks!"])
     assert list(f.columns) == ["sentiment", "emotion", "emotion_intensity", "effort", "is_closer", "sentiment_label",
-                               "emotions", "mixed"]  # mixed: issue 20
+                               "emotions", "mixed", "neutral_probability"]  # mixed, neutral mass: issue 20
+    assert f["neutral_probability"].isna().all()  # only accurate mode's encoder has it
     assert f["sentiment"].between(-1, 1).all()
     assert set(f["emotion"]) <= set(EMOTIONS)
     assert f["emotion_intensity"].between(0, 1).all()

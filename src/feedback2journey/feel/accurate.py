@@ -114,9 +114,10 @@ def score_encoded(scorer, enc, texts: list[str], encoded=None) -> pd.DataFrame:
         if CLOSER.match(t) or SIGNOFF.match(t):
             grat = ("thank" in low or "appreciat" in low) and "gratitude" in scorer.emotions
             rows.append((0.0, "neutral", "gratitude" if grat else "neutral", 0.2 if grat else 0.0, 0.0, True,
-                         "gratitude:0.20" if grat else "", False))
+                         "gratitude:0.20" if grat else "", False, np.nan))
             continue
         s, label = float(r["score"][i]), str(labels[i])
+        neutral_p = float(probs[i, 1])
         f = rule_flags(low)
         mix = bool(mixed[i]) and not closer_only_praise(low)
         if f[R_SARCASM]:
@@ -132,11 +133,13 @@ def score_encoded(scorer, enc, texts: list[str], encoded=None) -> pd.DataFrame:
                 s, label = max(s, scorer.positive_threshold), "positive"
             else:
                 s, label = min(s, scorer.negative_threshold), "negative"
+        if label != labels[i]:
+            neutral_p = 0.0  # a rule made the label: the segment is polar, whatever the encoder's neutral mass
         s = round(min(1.0, max(-1.0, s)), 4)
         effort = EFFORT.search(low) is not None
         emo, intensity, emos = _pick(hits, i, label, scorer.emotions, bool(f[R_SARCASM]), 0.3)
-        rows.append((s, label, emo, intensity, float(effort), False, emos, mix))
-    cols = list(zip(*rows)) if rows else [[]] * 8
+        rows.append((s, label, emo, intensity, float(effort), False, emos, mix, neutral_p))
+    cols = list(zip(*rows)) if rows else [[]] * 9
     return pd.DataFrame({
         "sentiment": np.asarray(cols[0], dtype=float),
         "emotion": np.asarray(cols[2], dtype=object),
@@ -146,4 +149,5 @@ def score_encoded(scorer, enc, texts: list[str], encoded=None) -> pd.DataFrame:
         "sentiment_label": np.asarray(cols[1], dtype=object),
         "emotions": np.asarray(cols[6], dtype=object),
         "mixed": np.asarray(cols[7], dtype=bool),
+        "neutral_probability": np.asarray(cols[8], dtype=float),
     })

@@ -32,7 +32,7 @@ WORK_DIR = ".f2j-work"
 # quotes read it chunk by chunk for the rows they need.
 SEGMENT_FINISH_COLUMNS = ["item_id", "source", "stage", "stage_confidence", "touchpoint", "channel",
                           "sentiment", "sentiment_label", "emotion", "emotion_intensity", "effort", "is_closer", "language",
-                          "mixed"]
+                          "mixed", "neutral_probability"]
 # items columns that only the written files need (finish never reads them)
 _ITEM_ONLY_IN_FILES = {"text"}
 _INTERNAL_ITEM_COLUMNS = {"channel_raw", "input_kind"}

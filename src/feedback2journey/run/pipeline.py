@@ -240,7 +240,7 @@ def not_analyzed_rows(items: pd.DataFrame, segments: pd.DataFrame, channels: Cha
         touchpoint_confidence=nan, touchpoint_evidence="",
         channel=segments["item_id"].map(item_channel).values, source=segments["item_id"].map(item_source).values,
         sentiment=nan, sentiment_label=NOT_ANALYZED, emotion=NOT_ANALYZED, emotion_intensity=nan, effort=nan,
-        is_closer=False, emotions="", mixed=False)
+        is_closer=False, emotions="", mixed=False, neutral_probability=nan)
 
 
 def _spread(vectors: np.ndarray | None, keep: np.ndarray, embedder) -> np.ndarray:
