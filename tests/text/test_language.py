@@ -114,3 +114,11 @@ def test_a_short_unsure_text_takes_the_analyzed_language_only_when_it_is_a_guess
     items, segs = _frames([("a", ["Super"]), ("b", ["Merci beaucoup"]), ("c", ["Danke schön"])])
     item_lang, _ = judge_languages(items, segs, detector, "en")
     assert item_lang[0] == "en" and item_lang[1] == "fr" and item_lang[2] == "de"
+
+
+def test_a_short_lowercase_request_under_30_letters_stays_english(detector):
+    # fastText's first guess for this one is German (p < 0.5, English among its top three); 15 letters: "short"
+    # only since the bound is 30. A short sure foreign answer is still foreign.
+    items, segs = _frames([("a", ["tell me a joke olly"]), ("b", ["Das Paket ist kaputt"])])
+    item_lang, _ = judge_languages(items, segs, detector, "en")
+    assert list(item_lang) == ["en", "de"]

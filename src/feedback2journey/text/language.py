@@ -31,8 +31,9 @@ from feedback2journey.text.redact import PII_TOKENS
 
 NO_LANGUAGE = "zxx"  # ISO 639-2 "no linguistic content": boilerplate, auto-replies, links, keyboard mashing
 
-# Texts with fewer letters than this are "short": detection on them is a guess (see docs/languages.md).
-SHORT_LETTERS = 15
+# Texts with fewer letters than this are "short": detection on them is a guess (see docs/languages.md; 30 chosen
+# on Bitext, Banking77 and benchmarks/data/lang_short.tsv).
+SHORT_LETTERS = 30
 SEGMENT_MIN_LETTERS = 20  # a segment shorter than this takes its item's language
 SEGMENT_MIN_PROB = 0.6  # a segment's own language only when the detector is this sure
 ITEM_SURE = 0.95  # an item detected this surely is one language: its segments take it without their own detection
