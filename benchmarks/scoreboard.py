@@ -14,7 +14,8 @@ and prints one row per measure with the baseline a user would write in a noteboo
 * emotions: GoEmotions test, 28-label and Ekman-7 macro-F1 (multi-label gold, one predicted label per row);
   baselines: the most frequent training label, and VADER mapped to joy / anger / neutral;
 * classification: item touchpoint macro-F1 over the set's classes (``unclassified`` is a miss) vs the cosine
-  between each text and "name: description" of each label with the same MiniLM encoder;
+  between each text and "name: description" of each label with the same MiniLM encoder; and segment
+  touchpoint macro-F1 (each analyzed segment carries its item's label) with the cosine on the same segments;
 * pain points: NMI of items' ``pain_point_id`` vs gold intents (unassigned items: label -1), unassigned share,
   clusters vs true k, label faithfulness, theme NMI; baselines BERTopic (default settings, same embeddings) and
   KMeans with the true k;
@@ -177,6 +178,7 @@ def classification(c: Ctx) -> None:
         c.add("classification macro-F1", M.macro_f1(gold, ours[mask], present),
               {"cosine": M.macro_f1(gold, base[mask], present)},
               sample=f"{mask.sum():,} rows of {c.loaded.sample}", note=f"{len(present)} classes")
+        _segment_level(c, ids, c.enc.encode(prompts), present)
     else:
         c.add("classification macro-F1", None, {"cosine": None},
               note=f"{k} classes; no qualifying rows: every sentence has aspects of more than one category")
@@ -185,6 +187,25 @@ def classification(c: Ctx) -> None:
               {"cosine": np.mean([p in g for p, g in zip(base, cats)])},
               note="substitute: touchpoint is one of the sentence's aspect categories")
     c.add("classification unclassified share", float(np.mean(ours == "unclassified")), {}, higher=None)
+
+
+def _segment_level(c: Ctx, ids: list[str], prompts: np.ndarray, present: list[str]) -> None:
+    """Segment touchpoint macro-F1: every analyzed segment carries its item's gold label (closers too), ours is
+    the segment's own touchpoint and the cosine baseline is computed on the same segment texts. Beside the item
+    row, it shows what the item roll-up adds (or loses) over the segments it picks from."""
+    seg = c.result.segments
+    seg = seg[seg["sentiment_label"] != "not_analyzed"]
+    row_of = {f"r{i}": i for i in range(len(c.frame))}
+    rows = seg["item_id"].astype(str).map(row_of)
+    gold = c.frame["label"].to_numpy(dtype=object)[rows.fillna(-1).astype(int).to_numpy()]
+    keep = rows.notna().to_numpy() & pd.notna(gold)
+    if not keep.any():
+        return
+    gold, texts = gold[keep], seg["text"].astype(str).to_numpy()[keep]
+    ours = seg["touchpoint"].astype(str).to_numpy()[keep]
+    base = np.asarray(ids, dtype=object)[M.nearest(c.enc.encode(list(texts)), prompts)]
+    c.add("classification segment macro-F1", M.macro_f1(gold, ours, present), {"cosine": M.macro_f1(gold, base, present)},
+          sample=f"{keep.sum():,} segments of {len(set(rows[keep])):,} items", note="each segment carries its item's label")
 
 
 def painpoints(c: Ctx) -> None:

@@ -155,10 +155,13 @@ def test_scoreboard_runs_on_the_fixture(tmp_path, capsys):
     rows = {(r["measure"], r["set"]): r for r in board["rows"]}
     assert ("error", "uci") not in rows and ("error", "hwu64") not in rows
     for key in [("sentiment binary accuracy", "uci"), ("classification macro-F1", "hwu64"),
+                ("classification segment macro-F1", "hwu64"),
                 ("pain points NMI vs intents", "hwu64"), ("themes NMI vs domains", "hwu64"),
                 ("pain points label faithfulness", "hwu64")]:
         r = rows[key]
         assert r["ours"] is not None and 0 <= r["ours"] <= 1, key
+    seg_row = rows[("classification segment macro-F1", "hwu64")]  # beside the item row, on the same segments
+    assert seg_row["baselines"]["cosine"] is not None and "segments of" in seg_row["sample"]
     assert rows[("sentiment binary accuracy", "uci")]["baselines"]["vader"] is not None
     assert rows[("pain points NMI vs intents", "hwu64")]["baselines"]["kmeans k=7"] is not None
     assert "k=7 intents" in rows[("pain points NMI vs intents", "hwu64")]["note"]

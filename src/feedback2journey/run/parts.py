@@ -30,7 +30,7 @@ WORK_DIR = ".f2j-work"
 
 # what finish holds of every segment (source: ids that collide across inputs). Not the text: clustering and
 # quotes read it chunk by chunk for the rows they need.
-SEGMENT_FINISH_COLUMNS = ["item_id", "source", "stage", "stage_confidence", "touchpoint", "channel",
+SEGMENT_FINISH_COLUMNS = ["item_id", "source", "stage", "stage_confidence", "touchpoint", "touchpoint_confidence", "channel",
                           "sentiment", "sentiment_label", "emotion", "emotion_intensity", "effort", "is_closer", "language",
                           "mixed", "neutral_probability"]
 # items columns that only the written files need (finish never reads them)
