@@ -214,7 +214,10 @@ def eval_(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the full report as JSON here."),
 ):
     """Score the classifier on labelled examples: per-class precision/recall/F1, macro-F1, confusion matrix,
-    worst-confused examples and calibration, so you can check a taxonomy before trusting a map.
+    worst-confused examples and calibration, so you can check a taxonomy before trusting a map. Each figure
+    twice: every row classified whole, and every row run as `run` labels an item (split into segments, the
+    lead segment's label); beside them the baseline a notebook gives on the same rows (cosine between the
+    row and each label's "name: description").
 
     [bold]Examples[/bold]
 
@@ -222,15 +225,14 @@ def eval_(
 
       feedback2journey eval labeled.csv --model models/support --json eval.json
     """
-    from feedback2journey.classify.evaluate import evaluate, load_labeled, render, write_json
-    from feedback2journey.run.pipeline import Models
+    from feedback2journey.classify.evaluate import load_labeled, render, write_json
+    from feedback2journey.run.pipeline import Models, evaluate_labeled
 
     try:
         cfg = load_config(config)
         data = load_labeled(labeled, cfg, text_column)
         models = Models(cfg, model=model)  # the classifier exactly as `run` builds it
-        models.ensure_fitted()
-        report = evaluate(data, models.journey_classifier, models.embedder)
+        report = evaluate_labeled(data, models)
     except (ConfigError, InputError) as exc:
         _fail(exc)
     report.update({"labeled": str(labeled), "model": str(model) if model else "zero-shot",

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from feedback2journey.classify.zero_shot import PrototypeClassifier
 from feedback2journey.cli import app
 from feedback2journey.config import ConfigError
-from feedback2journey.classify.evaluate import load_labeled, reliability, score_task
+from feedback2journey.classify.evaluate import add_item_level, cosine_baseline, load_labeled, reliability, score_task
 from feedback2journey.inputs.read import InputError
 from feedback2journey.classify.train import HEAD_JSON, HEAD_NPZ, HeadClassifier, load_head, save_head, taxonomy_hash
 
@@ -178,6 +178,36 @@ def test_zero_shot_eval_on_the_fixture(tmp_path):
     # project-written, unambiguous sentences: the default taxonomy should get most of them
     assert report["tasks"]["touchpoint"]["macro_f1"] >= 0.8
     assert report["tasks"]["stage"]["macro_f1"] >= 0.8
+    # every figure three ways on the same rows: whole row, as `run` labels the item, the cosine notebook
+    tp = report["tasks"]["touchpoint"]
+    assert 0.0 <= tp["baseline_macro_f1"] <= 1.0 and tp["item_level"]["macro_f1"] >= 0.8
+    assert all({"item_f1", "baseline_f1"} <= set(r) for r in tp["per_class"])
+    assert tp["item_level"]["segments_per_item"] >= 1.0
+    text = said(result)
+    assert "as run labels the item" in text and "baseline (cosine" in text and "baseline F1" in text
+
+
+def test_add_item_level_scores_the_runs_item_labels_and_counts_unanalyzed_rows_as_misses():
+    labeled = pd.DataFrame({"text": ["a", "b", "c", "d"], "stage": [None] * 4,
+                            "touchpoint": ["billing", "billing", "delivery", "delivery"]})
+    report = {"tasks": {"touchpoint": {"per_class": [{"label": "billing"}, {"label": "delivery"}]}}}
+    items = pd.DataFrame({"stage": ["x"] * 4, "touchpoint": ["billing", "delivery", "delivery", None],
+                          "segments": [1, 2, 3, 2]})
+    out = add_item_level(report, labeled, items)["tasks"]["touchpoint"]
+    assert out["item_level"]["accuracy"] == 0.5  # b is wrong; d was not analyzed (None) and counts as a miss
+    assert out["item_level"]["coverage"] == 0.75 and out["item_level"]["segments_per_item"] == 2.0
+    assert out["per_class"][0]["item_f1"] == round(2 / 3, 4) and out["per_class"][1]["item_f1"] == 0.5
+
+
+def test_cosine_baseline_picks_the_nearest_name_and_description():
+    class Enc:  # two orthogonal label prompts; rows point at one or the other
+        def encode(self, texts):
+            return np.array([[1.0, 0.0] if t.startswith("Billing") else [0.0, 1.0] for t in texts])
+
+    from feedback2journey.config import Label
+    labels = (Label("billing", "Billing", "charges"), Label("delivery", "Delivery", "parcels"))
+    pred = cosine_baseline(np.array([[0.9, 0.1], [0.2, 0.8]]), labels, Enc())
+    assert list(pred) == ["billing", "delivery"]
 
 
 def test_eval_with_unknown_labels_exits_2(tmp_path):

@@ -7,6 +7,12 @@ taxonomy ids; an empty cell means "not labelled for this task". Each row's text 
 segment (it is not split into sentences), exactly as the pipeline classifies a segment: zero-shot or the
 head, with the joint stage/touchpoint choice and the confidence thresholds of the config.
 
+Beside each figure: the notebook baseline on the same rows (cosine between the row and each label's
+"name: description", argmax; ``baseline_macro_f1`` and a per-class ``baseline_f1``), and, when the caller adds
+it (``add_item_level``; the CLI does, through ``run.pipeline.evaluate_labeled``), the item-level figure: each
+row run as an item is run, split into segments, each segment classified, the item taking its lead segment's
+label (``run.finish.lead_segments``).
+
 Per task the report has: per-class precision, recall, F1 and support; macro-F1 (over the classes present in
 the labels) and accuracy, both with the thresholds applied (``unclassified`` counts as a miss) and forced
 (argmax, no threshold); coverage (share not ``unclassified``); the confusion matrix; the worst-confused
@@ -128,8 +134,20 @@ def score_task(truth, predicted, forced, confidence, texts=None, worst: int = 10
     }
 
 
-def evaluate(labeled: pd.DataFrame, classifier, embedder, evidence: bool = True) -> dict:
-    """Classify ``labeled.text`` with a ``JourneyClassifier`` and score every labelled task."""
+def cosine_baseline(embeddings: np.ndarray, labels, embedder) -> np.ndarray:
+    """The ten-line notebook: each row's label = the one whose "name: description" is most cosine-similar."""
+    prompts = embedder.encode([f"{lab.name}: {lab.description}" for lab in labels])
+    return np.asarray([lab.id for lab in labels], dtype=object)[(embeddings @ prompts.T).argmax(axis=1)]
+
+
+def _class_f1(truth: np.ndarray, pred: np.ndarray, c: str) -> float:
+    tp, fp, fn = ((pred == c) & (truth == c)).sum(), ((pred == c) & (truth != c)).sum(), ((pred != c) & (truth == c)).sum()
+    return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 0.0
+
+
+def evaluate(labeled: pd.DataFrame, classifier, embedder, evidence: bool = True, taxonomy=None) -> dict:
+    """Classify ``labeled.text`` with a ``JourneyClassifier`` and score every labelled task; with ``taxonomy``,
+    the cosine baseline (``cosine_baseline``) on the same rows beside each figure."""
     from feedback2journey.text.clean import analysis_text
 
     texts = labeled["text"].tolist()
@@ -141,14 +159,41 @@ def evaluate(labeled: pd.DataFrame, classifier, embedder, evidence: bool = True)
         mask = labeled[task].notna().values
         if not mask.any():
             continue
-        res = score_task(labeled[task].values[mask], pred["label"].values[mask], pred["candidate"].values[mask],
+        truth = labeled[task].values[mask]
+        res = score_task(truth, pred["label"].values[mask], pred["candidate"].values[mask],
                          pred["confidence"].values[mask], np.asarray(texts, dtype=object)[mask])
+        if taxonomy is not None:
+            labels = taxonomy.stages if task == "stage" else taxonomy.touchpoints
+            base = cosine_baseline(emb[mask], labels, embedder)
+            truth = np.asarray(truth, dtype=object)
+            res["baseline_macro_f1"] = round(float(np.mean([_class_f1(truth, base, r["label"]) for r in res["per_class"]])), 4)
+            for r in res["per_class"]:
+                r["baseline_f1"] = round(_class_f1(truth, base, r["label"]), 4)
         rows = np.flatnonzero(mask)
         for w in res["worst"]:
             w["row"] = int(rows[w["row"]])  # row of LABELED.csv's data (0-based)
             if evidence:
                 w["evidence"] = str(pred["evidence"].values[w["row"]])
         report["tasks"][task] = res
+    return report
+
+
+def add_item_level(report: dict, labeled: pd.DataFrame, items: pd.DataFrame) -> dict:
+    """Add each task's item-level figures to ``report``: ``items`` holds the run's ``stage`` and ``touchpoint``
+    per labelled row (same order as ``labeled``); a row the run did not analyze counts as a miss."""
+    for task, res in report["tasks"].items():
+        mask = labeled[task].notna().to_numpy()
+        truth = np.asarray(labeled[task].to_numpy()[mask], dtype=object)
+        pred = np.asarray(items[task].fillna(UNCLASSIFIED).to_numpy()[mask], dtype=object)
+        classes = [r["label"] for r in res["per_class"]]
+        res["item_level"] = {
+            "macro_f1": round(float(np.mean([_class_f1(truth, pred, c) for c in classes])), 4),
+            "accuracy": round(float((pred == truth).mean()), 4),
+            "coverage": round(float((pred != UNCLASSIFIED).mean()), 4),
+            "segments_per_item": round(float(items["segments"].mean()), 2) if "segments" in items else None,
+        }
+        for r in res["per_class"]:
+            r["item_f1"] = round(_class_f1(truth, pred, r["label"]), 4)
     return report
 
 
@@ -168,13 +213,26 @@ def render(report: dict, console) -> None:
                       f"[/bold] · accuracy {res['accuracy']:.3f} · coverage {res['coverage']:.1%} · forced "
                       f"(no threshold) macro-F1 {res['macro_f1_forced']:.3f} · ECE {res['ece']:.3f}",
                       highlight=False)
+        item, base = res.get("item_level"), res.get("baseline_macro_f1")
+        if item is not None or base is not None:
+            parts = ["  each row classified whole (one segment): macro-F1 " + f"{res['macro_f1']:.3f}"]
+            if item is not None:
+                parts.append(f"as run labels the item (segments, lead segment): macro-F1 {item['macro_f1']:.3f}, "
+                             f"coverage {item['coverage']:.1%}")
+            if base is not None:
+                parts.append(f"baseline (cosine to 'name: description', same rows): macro-F1 {base:.3f}")
+            console.print(" · ".join(parts), highlight=False)
         t = Table(title=f"{task}: per class", title_justify="left")
-        for col in ("label", "precision", "recall", "F1", "support"):
+        extra = [c for c, key in (("item F1", "item_f1"), ("baseline F1", "baseline_f1"))
+                 if res["per_class"] and key in res["per_class"][0]]
+        for col in ("label", "precision", "recall", "F1", *extra, "support"):
             t.add_column(col, justify="left" if col == "label" else "right")
         for row in res["per_class"]:
-            style = "red" if row["f1"] < 0.6 else None
+            style = "red" if row["f1"] < 0.6 or row["f1"] < row.get("baseline_f1", 0.0) else None
+            cells = [f"{row[key]:.2f}" for c, key in (("item F1", "item_f1"), ("baseline F1", "baseline_f1"))
+                     if c in extra]
             t.add_row(row["label"], f"{row['precision']:.2f}", f"{row['recall']:.2f}", f"{row['f1']:.2f}",
-                      str(row["support"]), style=style)
+                      *cells, str(row["support"]), style=style)
         console.print(t)
         cm = res["confusion"]
         t = Table(title=f"{task}: confusion (rows = truth, columns = predicted)", title_justify="left")

@@ -134,6 +134,24 @@ def analyze(data=None, config: Config | str | Path | None = None, *, columns: Co
                   redact=redact, segment_by=segment_by, cluster_on=cluster_on, previous=previous, curation=curation)
 
 
+def evaluate_labeled(labeled: pd.DataFrame, models: Models, reporter: Reporter | None = None) -> dict:
+    """``feedback2journey eval``: ``classify.evaluate.evaluate`` (each row classified whole, the cosine baseline
+    on the same rows) plus the item-level figures of each row run as ``analyze`` runs an item (segments, each
+    classified, the lead segment's label; ``classify.evaluate.add_item_level``). ``labeled``: ``load_labeled``."""
+    from feedback2journey.classify.evaluate import add_item_level, evaluate
+
+    models.ensure_fitted()
+    report = evaluate(labeled, models.journey_classifier, models.embedder, taxonomy=models.config.taxonomy)
+    ids = [f"row{i}" for i in range(len(labeled))]
+    frame = pd.DataFrame({"id": ids, "text": labeled["text"].astype(str).to_numpy()})
+    result = analyze(frame, models.config, columns=ColumnMapping(text=("text",), id="id"), models=models,
+                     reporter=reporter)
+    items = result.items.set_index(result.items["item_id"].astype(str)).reindex(ids)
+    counts = result.segments.groupby(result.segments["item_id"].astype(str)).size()
+    items["segments"] = counts.reindex(ids).fillna(0).to_numpy()
+    return add_item_level(report, labeled, items.reset_index(drop=True))
+
+
 @dataclass
 class RowSteps:
     """The per-row steps without the encoder: segment, and classify + feel given the embeddings. Row by row:
