@@ -200,3 +200,32 @@ def test_the_default_fit_takes_the_size_from_the_data(monkeypatch):
     assert res.params["mcs_grid"] is None and "dbcv_grid" not in res.params
     assert res.params["min_cluster_size"] == neighbour_size(emb, seed=1)
     assert len(res.clusters) == 4
+
+
+def test_long_items_are_counted_on_centered_vectors():
+    # means of several segment vectors share the corpus direction: 20 problems told 15 times each, all within
+    # cosine 0.65 of each other through that shared part. Plainly counted, every row neighbours every row and
+    # the size hits its cap (a tenth of the rows: ~10 pain points at most); centered, it is the repetition.
+    rng = np.random.default_rng(5)
+    common = rng.normal(size=16)
+    x = 3.0 * common / np.linalg.norm(common) + _groups_of([15] * 20, seed=6)
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    assert neighbour_size(x) == len(x) // 10
+    assert 10 <= neighbour_size(x, center=True) <= 20
+    # single-segment rows spread around: centering is not needed and gives about the same count
+    plain = _groups_of([40] * 20)
+    assert abs(neighbour_size(plain, center=True) - neighbour_size(plain)) <= 8
+
+
+def test_the_clusterer_centers_the_count_only_for_multi_segment_units(monkeypatch):
+    from feedback2journey.painpoints import cluster as C
+
+    seen = []
+    real = C.neighbour_size
+    monkeypatch.setattr(C, "neighbour_size", lambda emb, seed=0, center=False: seen.append(center) or real(emb, seed=seed, center=center))
+    x = _groups_of([40] * 4, seed=7)
+    words = ["parcel late", "refund missing", "app crashes", "card declined"]
+    one = [f"{words[i // 40]} {i}" for i in range(160)]
+    C.PainPointClusterer(seed=1, mask_slots=False).fit(one, x)
+    C.PainPointClusterer(seed=1, mask_slots=False).fit([f"{t}\nstill waiting {i}" for i, t in enumerate(one)], x)
+    assert seen == [False, True]

@@ -55,6 +55,10 @@ def _centroids(embeddings: np.ndarray, labels: np.ndarray, ids: list[int]) -> np
     return cents / np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
 
 
+# units that join this many segments (median) are counted on centered vectors (select.neighbour_size)
+MULTI_SEGMENT_UNITS = 2
+
+
 def _groups(cents: np.ndarray, similarity: float, at_most: int = 0) -> np.ndarray:
     """Average-linkage groups of centroids whose cosine similarity is >= ``similarity`` (cut further to
     ``at_most`` groups when given)."""
@@ -163,7 +167,7 @@ class PainPointClusterer:
                 "previous": [self.previous_params.get("min_cluster_size"), self.previous_params.get("fitted_on")],
                 "embed": self._embed_tag(),
                 "small_component": SMALL_COMPONENT, "mask_slots": self.mask_slots, "labels": "member-sentence",
-                "size_rule": self.size_rule}
+                "size_rule": self.size_rule, "multi_segment_units": MULTI_SEGMENT_UNITS}
 
     def _fit(self, texts: list[str], embeddings: np.ndarray) -> Clustering:
         n = len(texts)
@@ -176,7 +180,9 @@ class PainPointClusterer:
             log.info("only %d topical segments to cluster (< %d): no pain points", len(cand), self.min_segments)
             return Clustering(empty, {}, {**base, "skipped": f"fewer than {self.min_segments} segments"})
         fit_rows = self.fit_rows(topical)
-        p = {**base, **self.params_for(len(fit_rows)), "fitted_on": int(len(fit_rows))}
+        p = {**base, **self.params_for(len(fit_rows)), "fitted_on": int(len(fit_rows)),
+             # a unit's text is its clustered segments, one per line (painpoints.units): long items are means
+             "segments_per_unit": float(np.median([texts[i].count("\n") + 1 for i in fit_rows]))}
         slot_vectors = ()
         if self.mask_slots and self.embed is not None:  # slot fillers found in the fitted texts, masked everywhere
             masker = find_slots([texts[i] for i in fit_rows])
@@ -221,7 +227,7 @@ class PainPointClusterer:
             # minimum cluster size: how often a thing is said (default), or by DBCV over a grid (size_rule="dbcv",
             # near-ties resolved by a stable rule: a small change of the data does not jump granularity)
             if p["mcs_grid"] is None:  # how often a thing is typically said (select.neighbour_size)
-                mcs = neighbour_size(emb, seed=self.seed)
+                mcs = neighbour_size(emb, seed=self.seed, center=p["segments_per_unit"] >= MULTI_SEGMENT_UNITS)
             else:
                 scores = score_grid(reduced, p["mcs_grid"], tree_cache)
                 mcs = pick_min_cluster_size(p["mcs_grid"], scores)
