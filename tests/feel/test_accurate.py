@@ -131,11 +131,13 @@ def test_roll_up_neutral_gate_uses_the_encoders_neutral_mass():
         # c: a rule made the label ("on hold for 45 minutes": neutral mass 0): never gated to neutral.
         # d: praise and a complaint, each weak: mixed, so never neutral.
         # e: one segment: its own label, no gate.
-        "item_id": ["a", "a", "b", "b", "c", "c", "d", "d", "e"],
-        "sentiment": [-0.3, 0.05, -0.6, 0.05, -0.4, 0.0, 0.3, -0.3, -0.2],
+        # f: a factual complaint in five plain sentences, one faintly negative: a narrative is not gated (its
+        #    weighted balance, -0.2, says negative)
+        "item_id": ["a", "a", "b", "b", "c", "c", "d", "d", "e", "f", "f", "f", "f", "f"],
+        "sentiment": [-0.3, 0.05, -0.6, 0.05, -0.4, 0.0, 0.3, -0.3, -0.2, -0.45, -0.2, -0.15, -0.2, -0.1],
         "sentiment_label": ["negative", "neutral", "negative", "neutral", "negative", "neutral", "positive",
-                            "negative", "negative"],
-        "neutral_probability": [0.6, 0.8, 0.2, 0.8, 0.0, 0.9, 0.45, 0.45, 0.5],
+                            "negative", "negative", "negative", "neutral", "neutral", "neutral", "neutral"],
+        "neutral_probability": [0.6, 0.8, 0.2, 0.8, 0.0, 0.9, 0.45, 0.45, 0.5, 0.45, 0.8, 0.85, 0.8, 0.9],
         "emotion": "neutral", "emotion_intensity": 0.0, "effort": 0.0, "is_closer": False, "mixed": False})
     out = roll_up_items(seg, s).set_index("item_id")
     assert out.loc["a", "sentiment_label"] == "neutral"
@@ -144,6 +146,7 @@ def test_roll_up_neutral_gate_uses_the_encoders_neutral_mass():
     assert out.loc["c", "sentiment_label"] == "negative"
     assert out.loc["d", "mixed"] and out.loc["d", "sentiment_label"] != "neutral"
     assert out.loc["e", "sentiment_label"] == "negative"
+    assert out.loc["f", "sentiment_label"] == "negative"
     # fast mode gives no neutral mass (NaN): the gate stays out of it
     nan = roll_up_items(seg.assign(neutral_probability=np.nan), s).set_index("item_id")
     assert nan.loc["a", "sentiment_label"] == "negative"
