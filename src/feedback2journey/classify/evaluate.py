@@ -85,6 +85,11 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> 
     return rows, round(float(ece), 4)
 
 
+def _class_f1(truth: np.ndarray, pred: np.ndarray, c: str) -> float:
+    tp, fp, fn = ((pred == c) & (truth == c)).sum(), ((pred == c) & (truth != c)).sum(), ((pred != c) & (truth == c)).sum()
+    return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 0.0
+
+
 def score_task(truth, predicted, forced, confidence, texts=None, worst: int = 10) -> dict:
     """Metrics for one task. ``predicted`` may contain ``unclassified``; ``forced`` is the argmax label."""
     truth = np.asarray(truth, dtype=object)
@@ -104,13 +109,7 @@ def score_task(truth, predicted, forced, confidence, texts=None, worst: int = 10
                           "support": int((truth == c).sum())})
 
     def macro(pred):
-        fs = []
-        for c in classes:
-            tp = ((pred == c) & (truth == c)).sum()
-            fp = ((pred == c) & (truth != c)).sum()
-            fn = ((pred != c) & (truth == c)).sum()
-            fs.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
-        return round(float(np.mean(fs)), 4)
+        return round(float(np.mean([_class_f1(truth, pred, c) for c in classes])), 4)
 
     pred_labels = classes + sorted(set(predicted) - set(classes), key=lambda x: (x == UNCLASSIFIED, x))
     cm = pd.crosstab(pd.Series(truth, name="truth"), pd.Series(predicted, name="predicted"))
@@ -138,11 +137,6 @@ def cosine_baseline(embeddings: np.ndarray, labels, embedder) -> np.ndarray:
     """The ten-line notebook: each row's label = the one whose "name: description" is most cosine-similar."""
     prompts = embedder.encode([f"{lab.name}: {lab.description}" for lab in labels])
     return np.asarray([lab.id for lab in labels], dtype=object)[(embeddings @ prompts.T).argmax(axis=1)]
-
-
-def _class_f1(truth: np.ndarray, pred: np.ndarray, c: str) -> float:
-    tp, fp, fn = ((pred == c) & (truth == c)).sum(), ((pred == c) & (truth != c)).sum(), ((pred != c) & (truth == c)).sum()
-    return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 0.0
 
 
 def evaluate(labeled: pd.DataFrame, classifier, embedder, evidence: bool = True, taxonomy=None) -> dict:
@@ -223,14 +217,13 @@ def render(report: dict, console) -> None:
                 parts.append(f"baseline (cosine to 'name: description', same rows): macro-F1 {base:.3f}")
             console.print(" · ".join(parts), highlight=False)
         t = Table(title=f"{task}: per class", title_justify="left")
-        extra = [c for c, key in (("item F1", "item_f1"), ("baseline F1", "baseline_f1"))
+        extra = [(c, key) for c, key in (("item F1", "item_f1"), ("baseline F1", "baseline_f1"))
                  if res["per_class"] and key in res["per_class"][0]]
-        for col in ("label", "precision", "recall", "F1", *extra, "support"):
+        for col in ("label", "precision", "recall", "F1", *(c for c, _ in extra), "support"):
             t.add_column(col, justify="left" if col == "label" else "right")
         for row in res["per_class"]:
             style = "red" if row["f1"] < 0.6 or row["f1"] < row.get("baseline_f1", 0.0) else None
-            cells = [f"{row[key]:.2f}" for c, key in (("item F1", "item_f1"), ("baseline F1", "baseline_f1"))
-                     if c in extra]
+            cells = [f"{row[key]:.2f}" for _, key in extra]
             t.add_row(row["label"], f"{row['precision']:.2f}", f"{row['recall']:.2f}", f"{row['f1']:.2f}",
                       *cells, str(row["support"]), style=style)
         console.print(t)
