@@ -131,7 +131,9 @@ def bitext(data: Path, n: int | None, seed: int) -> Loaded:
     d = pd.DataFrame({"text": d["instruction"], "intent": d["intent"], "label": d["category"].str.lower()})
     frame, desc = _sample(d, n, seed, " held-out rows")
     return Loaded(frame, desc, ["held-out rows (classifier settings chosen on the 30% dev rows)",
-                                "clustering parameters (grain, outlier threshold, labels) were chosen on Bitext and Banking77 (docs/pain_points.md)"],
+                                "clustering parameters (grain, outlier threshold, labels) were chosen on Bitext and Banking77 (docs/pain_points.md)",
+                                "the lead-segment roll-up was chosen on padded Bitext and HWU64 requests (benchmarks/rollup_check.py); the "
+                                "language rule's 30-letter bound on Bitext and Banking77 (docs/languages.md)"],
                   {"taxonomy": TAXONOMIES / "bitext.yaml"})
 
 
@@ -154,7 +156,9 @@ def hwu64(data: Path, n: int | None, seed: int) -> Loaded:
     d = pd.DataFrame({"text": [t.strip() for t in texts], "intent": [x.strip() for x in labels]})
     d["label"] = d["intent"].str.split("_").str[0]
     frame, desc = _sample(d, n, seed, " test")
-    return Loaded(frame, desc, ["nothing in the pipeline is fitted on it"], {"taxonomy": TAXONOMIES / "hwu64.yaml"})
+    return Loaded(frame, desc, ["the item roll-up's lead-segment rule was chosen on Bitext and HWU64 requests wrapped in "
+                                "project-written context sentences (benchmarks/rollup_check.py); nothing else is fitted on it"],
+                  {"taxonomy": TAXONOMIES / "hwu64.yaml"})
 
 
 def banking77(data: Path, n: int | None, seed: int) -> Loaded:
@@ -165,7 +169,8 @@ def banking77(data: Path, n: int | None, seed: int) -> Loaded:
     assert d["label"].notna().all(), "every intent needs a family"
     frame, desc = _sample(d[["text", "intent", "label"]], n, seed, " train")
     return Loaded(frame, desc, ["clustering parameters (grain, outlier threshold, labels) were chosen on Banking77 and Bitext "
-                                "(docs/pain_points.md); the sentiment encoder is trained on Banking77 (not scored here)"],
+                                "(docs/pain_points.md); the sentiment encoder is trained on Banking77 (not scored here); the language "
+                                "rule's 30-letter bound was chosen on Bitext and Banking77 (docs/languages.md)"],
                   {"taxonomy": TAXONOMIES / "banking77.yaml"})
 
 
