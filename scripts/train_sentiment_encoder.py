@@ -39,7 +39,7 @@ import os
 import re
 import sys
 import time
-import xml.etree.ElementTree as ET  # noqa: F401  (MAMS is deliberately not used; see docstring)
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -52,6 +52,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
 from banking77_polarity import BANKING_NEGATIVE, BANKING_NEUTRAL  # noqa: E402  (shared with train_sentiment.py)
+from heldout_splits import uci_part  # noqa: E402  (shared with the scoreboard)
 
 
 def _load_runtime():
@@ -144,7 +145,21 @@ def read_uci(data: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["text", "y", "source"])
 
 
-def build_training_set(data: Path, rng: np.random.Generator, limit: int | None = None) -> pd.DataFrame:
+def read_mams(data: Path, split: str) -> pd.DataFrame:
+    """MAMS sentences with a target from their polar aspects only: the share of negative and positive aspects
+    (a neutral aspect is a mention without an opinion, so "the food was great, we sat by the window" is
+    positive, not half neutral); every MAMS sentence has at least one polar aspect."""
+    rows = []
+    for s in ET.parse(data / "mams_acsa" / f"{split}.xml").getroot().iter("sentence"):
+        pols = [a.get("polarity") for a in s.iter("aspectCategory")]
+        neg, pos = pols.count("negative"), pols.count("positive")
+        if neg + pos:
+            rows.append((s.findtext("text").strip(), (neg / (neg + pos), 0.0, pos / (neg + pos))))
+    return pd.DataFrame(rows, columns=["text", "target"])
+
+
+def build_training_set(data: Path, rng: np.random.Generator, limit: int | None = None, uci: bool = False,
+                       mams: bool = False) -> pd.DataFrame:
     """Rows: text, target (3 floats), sw (sentiment weight), emo (28 multi-hot or None), source."""
     rows = []
     ge = read_goemotions(data, "train")
@@ -201,6 +216,13 @@ def build_training_set(data: Path, rng: np.random.Generator, limit: int | None =
     for k, ts in generate_seed().items():
         rows += [(t, lab[k], 2.0, None, "seed_gen") for t in ts]
     rows += [(t, y, 3.0, None, "writes") for t, y in generate_writes()]
+    if uci:  # the train part only (heldout_splits.uci_part); dev chooses, test is what the scoreboard reports
+        u = read_uci(data)
+        u = u[[uci_part(t) == "train" for t in u.text]]
+        rows += [(t, POS if y == 1 else NEG, 1.0, None, "uci") for t, y in zip(u.text, u.y)]
+    if mams:  # MAMS train only; the scoreboard's MAMS rows are its test + val sentences
+        m = read_mams(data, "train")
+        rows += [(t, y, 1.0, None, "mams") for t, y in zip(m.text, m.target)]
     df = pd.DataFrame(rows, columns=["text", "target", "sw", "emo", "source"])
     df = df[df.text.str.len() > 0].drop_duplicates("text").reset_index(drop=True)
     if limit and limit < len(df):
@@ -586,6 +608,10 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-limit", type=int, default=0, help="first N rows of each evaluation set (smoke tests)")
     ap.add_argument("--dev-only", action="store_true", help="evaluate on dev splits only (experiments)")
+    ap.add_argument("--uci", action=argparse.BooleanOptionalAction, default=False,
+                    help="train on the UCI sentences' train part (heldout_splits.uci_part)")
+    ap.add_argument("--mams", action=argparse.BooleanOptionalAction, default=False,
+                    help="train on MAMS train with targets from its polar aspects")
     ap.add_argument("--no-save", action="store_true")
     ap.add_argument("--bench", action="store_true", help="only measure the cost of the shared pass")
     ap.add_argument("--bench-k", type=int, nargs="+", default=[4])
@@ -622,7 +648,7 @@ def main(argv=None) -> int:
         return 2
     t_start = time.perf_counter()
     rng = np.random.default_rng(SEED)
-    train = build_training_set(data, rng, args.limit or None)
+    train = build_training_set(data, rng, args.limit or None, uci=args.uci, mams=args.mams)
     print(f"training rows: {len(train):,}")
     print(train.groupby("source").size().to_string())
 
@@ -640,13 +666,20 @@ def main(argv=None) -> int:
     cl = load_clothing(data)
     ev["clothing_dev"] = cl[(cl.split == "dev") & (cl.Rating != 3)].sort_values("row_id")[["item", "Rating"]] \
         .rename(columns={"item": "text"})
+    uci_all = read_uci(data)
+    uci_parts = np.array([uci_part(t) for t in uci_all.text])
+    ev["uci_dev"] = uci_all[uci_parts == "dev"].reset_index(drop=True)
+    mams_val = read_mams(data, "val")
+    mams_val = mams_val[[t[0] in (0.0, 1.0) for t in mams_val.target]].reset_index(drop=True)  # one polar side
+    mams_val["y"] = [int(t[2] == 1.0) for t in mams_val.target]
+    ev["mams_val"] = mams_val
     if not args.dev_only:
         ev["goemotions_test"] = ge_test
         ev["semeval_restaurants"] = read_semeval(data, "restaurants")
         ev["semeval_laptops"] = read_semeval(data, "laptops")
         ev["clothing_test"] = cl[(cl.split == "test") & (cl.Rating != 3)].sort_values("row_id")[["item", "Rating"]] \
             .rename(columns={"item": "text"})
-        ev["uci"] = read_uci(data)
+        ev["uci_test"] = uci_all[uci_parts == "test"].reset_index(drop=True)
 
     if args.eval_limit:
         ev = {n: d.iloc[: args.eval_limit].reset_index(drop=True) for n, d in ev.items()}
@@ -706,6 +739,8 @@ def main(argv=None) -> int:
 
     three_class("goemotions_dev", gd.text[single].tolist(), yd, out["goemotions_dev"][0][single])
     binary("clothing_dev", ev["clothing_dev"].text.tolist(), (ev["clothing_dev"].Rating >= 4).astype(int).values)
+    binary("uci_dev", ev["uci_dev"].text.tolist(), ev["uci_dev"].y.values)
+    binary("mams_val", ev["mams_val"].text.tolist(), ev["mams_val"].y.values)
     emotions("goemotions_dev", gd)
     if not args.dev_only:
         gt = ev["goemotions_test"]
@@ -717,7 +752,7 @@ def main(argv=None) -> int:
             three_class(d, df.text.tolist(), df.label.map({l: i for i, l in enumerate(SE.LABELS)}).values)
         binary("clothing_test", ev["clothing_test"].text.tolist(),
                (ev["clothing_test"].Rating >= 4).astype(int).values)
-        binary("uci", ev["uci"].text.tolist(), ev["uci"].y.values)
+        binary("uci_test", ev["uci_test"].text.tolist(), ev["uci_test"].y.values)
         emotions("goemotions_test", gt)
 
     t_total = time.perf_counter() - t_start
@@ -743,7 +778,8 @@ def main(argv=None) -> int:
         "ekman_thresholds": [round(float(x), 3) for x in th7], "mixed_min": 0.2,
         "training": {"seed": SEED, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                      "head_lr": args.head_lr, "emo_weight": args.emo_weight, "max_len": args.max_len,
-                     "threads": args.threads, "rows": int(len(train)), "steps": n_steps,
+                     "threads": args.threads, "uci": args.uci, "mams": args.mams,
+                     "rows": int(len(train)), "steps": n_steps,
                      "rows_per_source": {s: int(n) for s, n in train.groupby("source").size().items()}},
     }
     (outdir / SE.CONFIG_FILE).write_text(json.dumps(cfg, indent=2) + "\n")
