@@ -140,21 +140,43 @@ def binary(c: Ctx) -> None:
 
 
 def emotions(c: Ctx) -> None:
+    """The default run's emotions (the customer set, mapped by name onto GoEmotions), and two more runs of the
+    same rows with ``settings.emotion_set`` ekman and goemotions: what a team that configures those gets."""
     info = c.loaded.info
-    pred = [M.to_goemotions(e) for e in c.items["emotion"].fillna("rejected")]
     vader = M.polarity_labels(M.vader_compound(c.texts()))
     vader = [{"positive": "joy", "negative": "anger"}.get(v, "neutral") for v in vader]
     mf = info["most_frequent"]
     n = len(c.frame)
-    note = ("pipeline emotions mapped by name: frustration->annoyance, worry->nervousness, satisfaction->approval, "
-            "delight->joy; labels it never emits score 0")
-    for measure, gold, labels, conv in (
-            ("emotions Ekman-7 macro-F1", c.frame["ekman"], info["ekman"], lambda e: S.TO_EKMAN.get(e, e)),
-            ("emotions 28-label macro-F1", c.frame["emo28"], info["labels28"], lambda e: e)):
+    measures = (("emotions Ekman-7 macro-F1", c.frame["ekman"], info["ekman"], lambda e: S.TO_EKMAN.get(e, e), "ekman"),
+                ("emotions 28-label macro-F1", c.frame["emo28"], info["labels28"], lambda e: e, "goemotions"))
+    for measure, gold, labels, conv, _ in measures:
         def f1(p):
             return M.multilabel_macro_f1(gold, [(conv(x),) for x in p], labels)
-        c.add(measure, f1(pred), {"most frequent": f1([mf] * n), "vader": f1(vader)}, note=note)
-        note = "same mapping"
+        pred = [M.to_goemotions(e) for e in c.items["emotion"].fillna("rejected")]
+        c.add(measure, f1(pred), {"most frequent": f1([mf] * n), "vader": f1(vader)},
+              note="emotion_set: customer (the default), mapped by name: frustration->annoyance, worry->nervousness, "
+                   "satisfaction->approval, delight->joy; labels it never emits score 0")
+    for measure, gold, labels, conv, emotion_set in measures:
+        items = rerun_items(c, emotion_set)
+        pred = [conv(e) for e in items["emotion"].fillna("rejected")]
+        c.add(f"{measure} (emotion_set: {emotion_set})", M.multilabel_macro_f1(gold, [(p,) for p in pred], labels),
+              {"most frequent": M.multilabel_macro_f1(gold, [(conv(mf),)] * n, labels)},
+              note="the same rows run again with that vocabulary; one emotion per item")
+
+
+def rerun_items(c: Ctx, emotion_set: str) -> pd.DataFrame:
+    """The items of ``c``'s rows analyzed again with ``settings.emotion_set``, aligned to the rows."""
+    from dataclasses import replace
+
+    from feedback2journey import ColumnMapping, analyze
+    from feedback2journey.config import load_config
+
+    cfg = load_config(c.loaded.info.get("taxonomy"))
+    cfg = replace(cfg, settings=replace(cfg.settings, emotion_set=emotion_set))
+    ids = [f"r{i}" for i in range(len(c.frame))]
+    df = pd.DataFrame({"id": ids, "text": c.texts()})
+    res = analyze(df, cfg, columns=ColumnMapping(text=("text",), id="id"))
+    return res.items.set_index(res.items["item_id"].astype(str)).reindex(ids).reset_index(drop=True)
 
 
 def _touchpoints(c: Ctx):

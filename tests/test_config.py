@@ -104,3 +104,11 @@ def test_languages_default_to_english_and_are_validated(raw):
         raw["settings"]["languages"] = bad
         with pytest.raises(ConfigError, match="settings.languages"):
             config_from_dict(copy.deepcopy(raw))
+
+
+def test_to_dict_round_trips():
+    """A config written back out (run.json keeps it) loads to the same effective config."""
+    from feedback2journey.config import config_from_dict, load_config
+
+    cfg = load_config()
+    assert config_from_dict(cfg.to_dict()).hash() == cfg.hash()

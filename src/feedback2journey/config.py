@@ -80,6 +80,7 @@ class Settings:
     # feeling
     negative_threshold: float = -0.15  # sentiment <= this is "negative"
     positive_threshold: float = 0.15  # sentiment >= this is "positive"
+    emotion_set: str = "customer"  # customer | ekman | goemotions (the last two need accurate mode)
     # clustering
     cluster_on: str = "negative"  # negative | all
     min_cluster_size: int = 0  # 0 = scale with the data
@@ -227,10 +228,12 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
 
 
 CLUSTER_ON = ("negative", "all")  # which segments pain point clustering looks at
+EMOTION_SETS = ("customer", "ekman", "goemotions")  # feel.emotion_sets.NAMES (a test keeps them equal)
 _CHOICES = {
     "long_text": {"truncate", "reject"},
     "sentence_splitter": {"senter", "sentencizer"},
     "cluster_on": set(CLUSTER_ON),
+    "emotion_set": set(EMOTION_SETS),
 }
 
 
@@ -249,6 +252,8 @@ def _languages(value: Any, source: str) -> tuple[str, ...]:
     """settings.languages: a non-empty list of ISO 639-1 codes ("en", "de"), as the detector names them."""
     if isinstance(value, str):
         value = [value]
+    if isinstance(value, tuple):  # Config.to_dict() gives the parsed tuple back
+        value = list(value)
     if not isinstance(value, list) or not value:
         raise ConfigError(f"{source}: settings.languages: expected a list of language codes like [en], got {value!r}.")
     codes = []

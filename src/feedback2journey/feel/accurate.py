@@ -18,9 +18,9 @@ The rules kept (the encoder's probes in docs/sentiment.md show where it fails wi
 Each was kept because a hard case in tests/feel/test_accurate.py fails without it. Everything else (waiting,
 failures, contrast) is the encoder's call: those hard cases pass on the encoder alone.
 
-Emotions: the 28 GoEmotions probabilities mapped onto the configured set (``feel.encoder.PROJECT_EMOTIONS``:
-intensity = the highest member label's probability), restricted to the segment's polarity as in fast mode; a
-project emotion is present when a member label passes its threshold (chosen on GoEmotions dev).
+Emotions: the 28 GoEmotions probabilities mapped onto the configured set (``feel.emotion_sets``: customer,
+ekman or goemotions; intensity = the highest member label's probability), restricted to the segment's polarity;
+an emotion is present when a member label passes its threshold (chosen on GoEmotions dev).
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from feedback2journey.feel import emotion_sets
 from feedback2journey.feel import encoder as se
-from feedback2journey.feel.emotions import allowed_emotions
 from feedback2journey.feel.rules import (
     CLOSER, CONTRAST_WORD, EFFORT, R_DENIED, R_EFFORT_COMPLAINT, R_FAILURE, R_GOOD, R_NEGATED, R_SARCASM, R_WAITING,
     rule_flags,
@@ -42,22 +42,26 @@ SIGNOFF = re.compile(r"^(?i:(?:(?:kind|best|warm|warmest|many)\s+)?(?:regards|th
 SECONDARY_MIN = 0.35  # a further emotion is listed next to the primary one from this intensity
 
 
-def _emotion_hits(enc, emotions: np.ndarray) -> dict[str, np.ndarray]:
-    """{project emotion: (n,) intensity, 0 where no member label passes its threshold}."""
+def _emotion_hits(enc, emotions: np.ndarray, set_name: str) -> dict[str, np.ndarray]:
+    """{emotion of the set: (n,) intensity, 0 where no member label passes its threshold}, and under ``"_raw"``
+    the intensities whatever the thresholds."""
     over = emotions >= enc.emotion_thresholds[None, :]
-    out = {}
-    for name, members in se.PROJECT_EMOTIONS.items():
+    out, raw = {}, {}
+    for name, members in emotion_sets.SETS[set_name].items():
         cols = [se.EMOTIONS.index(m) for m in members]
-        out[name] = np.where(over[:, cols].any(axis=1), emotions[:, cols].max(axis=1), 0.0)
+        raw[name] = emotions[:, cols].max(axis=1)
+        out[name] = np.where(over[:, cols].any(axis=1), raw[name], 0.0)
+    out["_raw"] = raw
     return out
 
 
-def _pick(hits: dict, row: int, polarity: str, configured: tuple[str, ...], sarcasm: bool,
+def _pick(hits: dict, row: int, polarity: str, set_name: str, configured: tuple[str, ...], sarcasm: bool,
           intensity_floor: float) -> tuple[str, float, str]:
-    allowed = allowed_emotions(polarity, configured)
+    allowed = emotion_sets.allowed(set_name, polarity, configured)
     found = {e: float(hits[e][row]) for e in allowed if e in hits and hits[e][row] > 0}
-    if sarcasm and "frustration" in allowed:
-        found["frustration"] = max(found.get("frustration", 0.0), 0.5)
+    angry = emotion_sets.SARCASM[set_name]
+    if sarcasm and angry in allowed:
+        found[angry] = max(found.get(angry, 0.0), 0.5)
     if not found and polarity != "neutral":
         # a polar segment always shows an emotion of its side: the likeliest one, at the model's own intensity
         found = {e: float(hits["_raw"][e][row]) for e in allowed if e in hits["_raw"]}
@@ -104,8 +108,8 @@ def score_encoded(scorer, enc, texts: list[str], encoded=None) -> pd.DataFrame:
         r = se.SentimentEncoder.split(encoded)
     probs, emotions = r["probs"], r["emotions"]
     mixed = enc.mixed(probs) if n else np.zeros(0, bool)
-    hits = _emotion_hits(enc, emotions)
-    hits["_raw"] = se.project_emotion_probs(emotions)
+    set_name = getattr(scorer, "emotion_set", emotion_sets.DEFAULT)
+    hits = _emotion_hits(enc, emotions, set_name)
     labels = np.asarray(se.LABELS, dtype=object)[probs.argmax(axis=1)] if n else np.zeros(0, object)
     rows = []
     for i, text in enumerate(texts):
@@ -137,7 +141,7 @@ def score_encoded(scorer, enc, texts: list[str], encoded=None) -> pd.DataFrame:
             neutral_p = 0.0  # a rule made the label: the segment is polar, whatever the encoder's neutral mass
         s = round(min(1.0, max(-1.0, s)), 4)
         effort = EFFORT.search(low) is not None
-        emo, intensity, emos = _pick(hits, i, label, scorer.emotions, bool(f[R_SARCASM]), 0.3)
+        emo, intensity, emos = _pick(hits, i, label, set_name, scorer.emotions, bool(f[R_SARCASM]), 0.3)
         rows.append((s, label, emo, intensity, float(effort), False, emos, mix, neutral_p))
     cols = list(zip(*rows)) if rows else [[]] * 9
     return pd.DataFrame({

@@ -47,7 +47,7 @@ EKMAN = {
     "surprise": ("surprise", "realization", "confusion", "curiosity"),
 }
 EKMAN_LABELS = tuple(EKMAN)
-# A proposed mapping onto the project's emotion set (emotions.EMOTIONS), for the integration: intensity of a
+# The mapping onto the project's emotion set (emotions.EMOTIONS; feel.emotion_sets "customer"): intensity of a
 # project emotion = max probability of its GoEmotions members. Not trained or evaluated as such (no labelled data
 # in that taxonomy); "pride", "desire", "surprise" and "realization" are left out on purpose.
 PROJECT_EMOTIONS = {
@@ -92,13 +92,6 @@ def ekman_probs(emotions: np.ndarray) -> np.ndarray:
     """Ekman-7 scores from the 28 label probabilities: the max over each group's member labels."""
     m = ekman_matrix().astype(bool)
     return np.stack([emotions[:, m[:, j]].max(axis=1) for j in range(m.shape[1])], axis=1)
-
-
-def project_emotion_probs(emotions: np.ndarray) -> dict[str, np.ndarray]:
-    """{project emotion: (n,) intensity} by ``PROJECT_EMOTIONS`` (max over member labels)."""
-    emotions = np.asarray(emotions)
-    return {name: emotions[:, [EMOTIONS.index(e) for e in members]].max(axis=1)
-            for name, members in PROJECT_EMOTIONS.items()}
 
 
 def _torch():

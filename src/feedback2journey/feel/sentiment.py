@@ -20,6 +20,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from feedback2journey.feel import emotion_sets
 from feedback2journey.feel import encoder as se
 from feedback2journey.feel.accurate import score_encoded
 from feedback2journey.feel.emotions import EMOTIONS, pick_emotions, proto_tables
@@ -101,12 +102,16 @@ class SentimentScorer:
     """
 
     def __init__(self, negative_threshold: float = -0.15, positive_threshold: float = 0.15, head=None,
-                 emotions: tuple[str, ...] | None = None, embedding_model: str | None = None, encoder=None):
+                 emotions: tuple[str, ...] | None = None, embedding_model: str | None = None, encoder=None,
+                 emotion_set: str = emotion_sets.DEFAULT):
         self.vader = FastVader()
         self.negative_threshold = negative_threshold
         self.positive_threshold = positive_threshold
-        # Emotions the scorer may return (configurable subset of EMOTIONS; "neutral" is always allowed).
-        self.emotions = tuple(e for e in EMOTIONS if emotions is None or e in emotions or e == "neutral")
+        # The vocabulary (feel.emotion_sets; other than "customer" only with the encoder) and the emotions of it
+        # the scorer may return (a subset can be configured; "neutral" is always allowed).
+        self.emotion_set = emotion_sets.check(emotion_set)
+        names = EMOTIONS if emotion_set == emotion_sets.DEFAULT else tuple(emotion_sets.SETS[emotion_set])
+        self.emotions = tuple(e for e in names if emotions is None or e in emotions or e == "neutral")
         self.embedding_model = embedding_model
         self._head_arg = head  # None: the bundled head(s), loaded on first use; False: never use a head
         self._heads: dict = {}  # cache: model id or dim -> SentimentHead or None
@@ -223,6 +228,9 @@ class SentimentScorer:
         enc = self.encoder_for(model_id)
         if enc is not None:
             return score_encoded(self, enc, texts, encoded)
+        if self.emotion_set != emotion_sets.DEFAULT:
+            raise ValueError(f"the {self.emotion_set!r} emotion set needs the fine-tuned sentiment encoder (accurate "
+                             f"mode on torch); without it only the {emotion_sets.DEFAULT!r} set has cues and prototypes")
         # Duplicates ("Thanks!", "Great service") are scored once.
         uniq, first, inverse = np.unique(np.asarray(texts, dtype=object), return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)

@@ -16,7 +16,7 @@ from feedback2journey.journey.map import check_segment_by
 from feedback2journey.classify.zero_shot import ChannelResolver, JourneyClassifier, PrototypeClassifier
 from feedback2journey.text.clean import analysis_text
 from feedback2journey.inputs.columns import ColumnMapping
-from feedback2journey.config import Config, check_cluster_on, load_config
+from feedback2journey.config import Config, ConfigError, check_cluster_on, load_config
 from feedback2journey.embed.embedder import Embedder
 from feedback2journey.feel.sentiment import SentimentScorer
 from feedback2journey.inputs.ingest import ingest_frame, ingest_paths
@@ -56,7 +56,12 @@ class Models:
         # Stage/touchpoint: zero-shot prototypes, or trained heads from `model`; built in ensure_fitted().
         if self.model is not None:
             load_head(self.model, self.config)  # a wrong folder or taxonomy fails here, before any work
-        self.scorer = self.scorer or SentimentScorer(s.negative_threshold, s.positive_threshold)
+        self.scorer = self.scorer or SentimentScorer(s.negative_threshold, s.positive_threshold,
+                                                     emotion_set=s.emotion_set)
+        if s.emotion_set != "customer" and self.scorer.encoder_for(self.embedder.model_id) is None:
+            raise ConfigError(f"settings.emotion_set: {s.emotion_set} needs accurate mode's fine-tuned sentiment "
+                              f"encoder, which this run does not have (fast mode, the ONNX backend or another "
+                              f"model). Fix: run with --speed accurate, or set emotion_set: customer.")
         self.channels = ChannelResolver(tax.channels)
         self._fitted = False
 
