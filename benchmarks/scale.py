@@ -67,7 +67,8 @@ class TreePeak:
         return round(self.peak)
 
 
-def run_mode(path: str, mode: str, chunk_rows: int, engine: str, jobs: int = 0, rerun: bool = True) -> dict:
+def run_mode(path: str, mode: str, chunk_rows: int, engine: str, jobs: int = 0, rerun: bool = True,
+             raw_sample: int = 0) -> dict:
     from feedback2journey.run.batch import BatchOptions, run_batch
     from feedback2journey.run.workers import ModelSpec
     from feedback2journey.text.clean import analysis_text
@@ -93,9 +94,14 @@ def run_mode(path: str, mode: str, chunk_rows: int, engine: str, jobs: int = 0, 
     texts = list(dict.fromkeys(analysis_text(x) or x for x in written))
     raw = Embedder(**{**MODES[mode]})  # no cache: the encoder alone
     raw.encode(texts[:256])  # load and warm up outside the timing
+    timed = texts
+    if raw_sample and raw_sample < len(texts):  # a seeded sample, scaled by count (encode time is linear in texts)
+        import random
+
+        timed = random.Random(7).sample(texts, raw_sample)
     t = time.perf_counter()
-    raw.encode(texts)
-    raw_s = time.perf_counter() - t
+    raw.encode(timed)
+    raw_s = (time.perf_counter() - t) * len(texts) / len(timed)
     cache = models.embedder.cache
     hits0, misses0 = (cache.hits, cache.misses) if cache else (0, 0)
     t = time.perf_counter()
@@ -116,7 +122,7 @@ def run_mode(path: str, mode: str, chunk_rows: int, engine: str, jobs: int = 0, 
             "segments": info["segments"], "unique_texts": len(texts), "load_s": round(load_s, 1),
             "wall_s": round(wall, 1), "items_per_s": round(info["rows_read"] / wall, 1),
             "segments_per_s": round(info["segments"] / wall, 1), "raw_encode_s": round(raw_s, 1),
-            "raw_texts_per_s": round(len(texts) / raw_s, 1), "ratio_to_raw": round(raw_s / wall, 3),
+            "raw_texts_per_s": round(len(texts) / raw_s, 1), "raw_timed_on": len(timed), "ratio_to_raw": round(raw_s / wall, 3),
             "peak_rss_mb": round(rss), "peak_rss_with_workers_mb": rss_total,
             "jobs": result.run_info["batch"].get("jobs"), "rerun_s": round(rerun_s, 1) if rerun else None,
             "rerun_speedup": round(wall / rerun_s, 1) if rerun else None,
@@ -135,11 +141,13 @@ def main() -> None:
     ap.add_argument("--engine", default="local", choices=("local", "dask"))
     ap.add_argument("--jobs", type=int, default=0, help="worker processes (0 = auto, as the CLI; 1 = none)")
     ap.add_argument("--no-rerun", action="store_true", help="skip the warm-cache rerun (halves a long benchmark)")
+    ap.add_argument("--raw-sample", type=int, default=0,
+                    help="time the bare encoder on a seeded sample of this many unique texts, scaled by count (0 = all)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print("RESULT " + json.dumps(run_mode(args.input, args.child, args.chunk_rows, args.engine, args.jobs,
-                                              not args.no_rerun)))
+                                              not args.no_rerun, args.raw_sample)))
         return
     if not Path(args.input).exists():
         sys.exit(f"{args.input}: not found (../shared/data is only on development machines; or generate one "
@@ -149,7 +157,8 @@ def main() -> None:
     rows = []
     for mode in args.modes.split(","):
         proc = subprocess.run([sys.executable, __file__, args.input, "--child", mode, "--chunk-rows",
-                               str(args.chunk_rows), "--engine", args.engine, "--jobs", str(args.jobs)]
+                               str(args.chunk_rows), "--engine", args.engine, "--jobs", str(args.jobs),
+                               "--raw-sample", str(args.raw_sample)]
                               + (["--no-rerun"] if args.no_rerun else []), capture_output=True, text=True)
         line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
