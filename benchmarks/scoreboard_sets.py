@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from heldout_splits import uci_part  # noqa: E402  (the split the sentiment encoder's training uses)
 from feedback2journey.feel.encoder import EKMAN  # GoEmotions' Ekman mapping plus neutral, as the model uses it
 
 TAXONOMIES = Path(__file__).resolve().parent / "taxonomies"
@@ -114,12 +117,16 @@ def clothing(data: Path, n: int | None, seed: int) -> Loaded:
 
 
 def uci(data: Path, n: int | None, seed: int) -> Loaded:
+    """UCI sentences, the test part only (scripts/heldout_splits.py: md5 of the text; the sentiment encoder trains
+    on the train part and its recipe was chosen with the dev part)."""
     rows = []
     for name in ("amazon_cells", "yelp", "imdb"):
         for text, y in _read_tsv(data / "uci_sentiment_sentences" / f"{name}_labelled.txt", 2):
-            rows.append((text.strip(), "positive" if y.strip() == "1" else "negative", name))
-    frame, desc = _sample(pd.DataFrame(rows, columns=["text", "binary", "source"]), n, seed, " (3 sources)")
-    return Loaded(frame, desc, ["nothing in the pipeline is fitted on it"])
+            if uci_part(text) == "test":
+                rows.append((text.strip(), "positive" if y.strip() == "1" else "negative", name))
+    frame, desc = _sample(pd.DataFrame(rows, columns=["text", "binary", "source"]), n, seed, " test part (3 sources)")
+    return Loaded(frame, desc, ["the sentiment encoder trains on the train part of the same sources (in domain); "
+                                "these are the test part's sentences, never trained on or used for a choice"])
 
 
 def bitext(data: Path, n: int | None, seed: int) -> Loaded:

@@ -19,6 +19,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import scoreboard  # noqa: E402
 import scoreboard_metrics as M  # noqa: E402
 import scoreboard_sets as S  # noqa: E402
+from heldout_splits import uci_part  # noqa: E402  (scoreboard_sets puts scripts/ on the path)
 
 FIXTURE = REPO / "tests" / "fixtures" / "scoreboard" / "data"
 
@@ -115,9 +116,10 @@ def test_compare_prints_deltas_and_turns():
 
 # ------------------------------------------------------------------------------------------------ sets, absent
 def test_loaders_read_the_fixture_layout():
-    u = S.uci(FIXTURE, None, 19)
-    assert len(u.frame) == 30 and u.sample == "all 30 (3 sources)"
-    assert (u.frame["binary"] == "negative").sum() == 15
+    u = S.uci(FIXTURE, None, 19)  # the test part only: the sentiment encoder trains on the train part
+    assert len(u.frame) == 15 and u.sample == "all 15 test part (3 sources)"
+    assert (u.frame["binary"] == "negative").sum() == 7
+    assert all(uci_part(t) == "test" for t in u.frame["text"])
     h = S.hwu64(FIXTURE, 20, 19)
     assert len(h.frame) == 20 and h.sample == "n=20 of 38 test, seed 19"
     assert set(h.frame["label"]) <= {"alarm", "weather", "play", "lists"}
@@ -167,7 +169,7 @@ def test_scoreboard_runs_on_the_fixture(tmp_path, capsys):
     assert "k=7 intents" in rows[("pain points NMI vs intents", "hwu64")]["note"]
     cost = rows[("cost: wall s (analyze vs bare encoder)", "hwu64")]
     assert cost["ours"] > 0 and cost["baselines"]["bare encoder"] > 0
-    assert board["sets"]["uci"]["sample"] == "all 30 (3 sources)"
+    assert board["sets"]["uci"]["sample"] == "all 15 test part (3 sources)"
     assert "sentiment binary accuracy" in md.read_text()
     # the negative items' coverage (issue 22): a share, with the reasons of those left out
     cover = rows[("pain points negative items without one", "clothing")]

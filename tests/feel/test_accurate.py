@@ -213,7 +213,7 @@ def _pipeline_scores(embedder, texts):
 @pytest.mark.parametrize("expected,texts", [("negative", NEGATIVE), ("positive", POSITIVE), ("neutral", NEUTRAL)])
 def test_hard_cases_pipeline_path(embedder, expected, texts):
     s, f = _pipeline_scores(embedder, texts)
-    assert s.method_for(embedder.model_id).startswith("minilm-l6-top2-sentiment-emotions-v1@")
+    assert s.method_for(embedder.model_id).startswith("minilm-l6-top2-sentiment-emotions-v2@")
     got = dict(zip(texts, zip(f["sentiment_label"], f["sentiment"])))
     wrong = {t: g for t, g in got.items() if g[0] != expected}
     assert not wrong, f"expected {expected}: {wrong}"
@@ -263,7 +263,7 @@ def test_analyze_uses_the_encoder_in_accurate_mode(models):
         "Love the app but billing is a mess.", "Thanks for your help, but I'm still waiting for my refund.",
         "The agent sorted it out in two minutes, brilliant."]})
     result = analyze(data, models.config, models=models, redact=False)
-    assert result.run_info["models"]["sentiment"].startswith("minilm-l6-top2-sentiment-emotions-v1@")
+    assert result.run_info["models"]["sentiment"].startswith("minilm-l6-top2-sentiment-emotions-v2@")
     items = result.items.set_index("text")
     assert items["sentiment_label"].tolist() == ["negative", "negative", "positive"], items.to_dict("records")
     assert items["mixed"].tolist() == [True, False, False]
@@ -280,3 +280,14 @@ def test_an_item_of_one_segment_keeps_that_segments_label():
     out = roll_up_items(seg, s).set_index("item_id")
     assert out.loc["a", "sentiment_label"] == "neutral"
     assert out.loc["b", "sentiment_label"] == "neutral"  # its closer aside, b is one neutral segment too
+
+
+def test_a_torn_good_outcome_is_positive_unless_a_contrast_or_failure_says_otherwise():
+    s = _stub_scorer()
+    texts = ["The parcel arrived on time and everything works fine.",
+             "The parcel arrived on time but the box was crushed.",
+             "It arrived on time, then got stuck on the loading screen and crashed."]
+    torn = [[0.27, 0.09, 0.64], [0.5, 0.05, 0.45], [0.4, 0.1, 0.5]]
+    f = s.score(texts, model_id=DEFAULT_MODEL_ID, encoded=_rows(torn))
+    assert f["sentiment_label"].tolist() == ["positive", "negative", "negative"]
+    assert f["mixed"].all()

@@ -12,7 +12,8 @@ The rules kept (the encoder's probes in docs/sentiment.md show where it fails wi
 * sarcasm ("Great, another week without my order.") is negative: the encoder reads the opener as praise;
 * negated praise ("not helpful at all", "I wouldn't say it was great") is at most -0.4: the encoder leans
   positive on it;
-* denied problems ("Works fine, no complaints.") are positive: the encoder reads them as mixed (-0.15);
+* denied problems ("Works fine, no complaints.") are positive: the encoder reads them as mixed (-0.15); so is a
+  torn segment that only reports a good outcome ("The parcel arrived on time and everything works fine.");
 * effort complaints ("I was on hold for 45 minutes.", "I've called three times and got passed between
   departments.") are negative: the encoder calls them neutral (+0.01, +0.07).
 Each was kept because a hard case in tests/feel/test_accurate.py fails without it. Everything else (waiting,
@@ -90,6 +91,14 @@ def tail_sign(vader, text: str, low: str) -> int:
     return 0 if abs(v) < 0.3 else (1 if v > 0 else -1)
 
 
+def good_outcome_only(flags, low: str) -> bool:
+    """A torn segment that reports a good service outcome ("arrived on time", "works fine") with no contrast word
+    and no failure, waiting or effort: the encoder's doubt is not a complaint (v2 gives "The parcel arrived on time
+    and everything works fine." p_neg 0.27, p_pos 0.64)."""
+    return bool(flags[R_GOOD]) and not (flags[R_FAILURE] or flags[R_WAITING] or flags[R_EFFORT_COMPLAINT]
+                                       or flags[R_NEGATED]) and not CONTRAST_WORD.search(low)
+
+
 def closer_only_praise(low: str) -> bool:
     """Whether the positive part of a contrast is only a closer ("Thanks for your help, but I'm still ...")."""
     cuts = [m.start() for m in CONTRAST_WORD.finditer(low) if m.start() > 0]
@@ -133,7 +142,7 @@ def score_encoded(scorer, enc, texts: list[str], encoded=None) -> pd.DataFrame:
         elif f[R_EFFORT_COMPLAINT] and s < 0.5 and label != "negative":  # "on hold for 45 minutes": neutral
             s, label = min(s, -0.4), "negative"
         elif mix:  # both sides: a contrast tail may say positive, otherwise the complaint wins
-            if tail_sign(scorer.vader, t, low) > 0:
+            if tail_sign(scorer.vader, t, low) > 0 or good_outcome_only(f, low):
                 s, label = max(s, scorer.positive_threshold), "positive"
             else:
                 s, label = min(s, scorer.negative_threshold), "negative"
