@@ -102,7 +102,9 @@ def semeval(data: Path, n: int | None, seed: int, domain: str = "restaurants") -
     d = d[d.index % 2 == 1][["text", "sentiment"]]  # even rows: docs/sentiment.md chose the neutral bias on them
     d["text"] = d["text"].str.strip()
     frame, desc = _sample(d, n, seed, f" odd rows ({total:,} single-polarity)")
-    return Loaded(frame, desc, ["held-out odd half; the even half was used to choose the sentiment neutral bias"])
+    return Loaded(frame, desc, ["held-out odd half; the even half was used to choose the sentiment neutral bias",
+                                "not training the sentiment encoder on MAMS was decided after its first runs had printed "
+                                "SemEval figures (docs/sentiment.md, 'Choice of recipe')"])
 
 
 def clothing(data: Path, n: int | None, seed: int) -> Loaded:
@@ -195,4 +197,6 @@ def mams(data: Path, n: int | None, seed: int) -> Loaded:
     d["label"] = [c[0] if len(c) == 1 else None for c in d["categories"]]
     d["sentiment"] = [p[0] if len(p) == 1 else None for p in d["polarities"]]
     frame, desc = _sample(d, n, seed, " test+val")
-    return Loaded(frame, desc, ["nothing in the pipeline is fitted on it"], {"taxonomy": TAXONOMIES / "mams.yaml"})
+    return Loaded(frame, desc, ["nothing in the pipeline is fitted on it; the val sentences (half of these rows) chose the "
+                                "sentiment encoder's recipe (no sentiment row here; they feed the negative items' rows)"],
+                  {"taxonomy": TAXONOMIES / "mams.yaml"})

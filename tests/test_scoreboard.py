@@ -149,7 +149,8 @@ def test_unknown_set_is_an_error(tmp_path):
 @pytest.mark.slow
 def test_scoreboard_runs_on_the_fixture(tmp_path, capsys):
     out, md = tmp_path / "board.json", tmp_path / "board.md"
-    code = scoreboard.main(["--data", str(FIXTURE), "--sets", "uci,hwu64,banking77,clothing", "--quick", "--threads", "1",
+    code = scoreboard.main(["--data", str(FIXTURE), "--sets", "uci,hwu64,banking77,clothing,goemotions", "--quick",
+                            "--threads", "1",
                             "--out", str(out), "--markdown", str(md)])
     assert code == 0
     board = json.loads(out.read_text())
@@ -165,6 +166,12 @@ def test_scoreboard_runs_on_the_fixture(tmp_path, capsys):
     seg_row = rows[("classification segment macro-F1", "hwu64")]  # beside the item row, on the same segments
     assert seg_row["baselines"]["cosine"] is not None and "segments of" in seg_row["sample"]
     assert rows[("sentiment binary accuracy", "uci")]["baselines"]["vader"] is not None
+    # emotions: the default run mapped by name, and the same rows re-run with each other vocabulary
+    for measure in ("emotions Ekman-7 macro-F1", "emotions Ekman-7 macro-F1 (emotion_set: ekman)",
+                    "emotions 28-label macro-F1 (emotion_set: goemotions)"):
+        assert 0 <= rows[(measure, "goemotions")]["ours"] <= 1, measure
+    assert rows[("emotions Ekman-7 macro-F1 (emotion_set: ekman)", "goemotions")]["ours"] > 0.3  # 16 clear comments
+    assert rows[("sentiment 3-class macro-F1", "goemotions")]["ours"] is not None
     assert rows[("pain points NMI vs intents", "hwu64")]["baselines"]["kmeans k=7"] is not None
     assert "k=7 intents" in rows[("pain points NMI vs intents", "hwu64")]["note"]
     cost = rows[("cost: wall s (analyze vs bare encoder)", "hwu64")]
