@@ -168,15 +168,10 @@ def rerun_items(c: Ctx, emotion_set: str) -> pd.DataFrame:
     """The items of ``c``'s rows analyzed again with ``settings.emotion_set``, aligned to the rows."""
     from dataclasses import replace
 
-    from feedback2journey import ColumnMapping, analyze
     from feedback2journey.config import load_config
 
     cfg = load_config(c.loaded.info.get("taxonomy"))
-    cfg = replace(cfg, settings=replace(cfg.settings, emotion_set=emotion_set))
-    ids = [f"r{i}" for i in range(len(c.frame))]
-    df = pd.DataFrame({"id": ids, "text": c.texts()})
-    res = analyze(df, cfg, columns=ColumnMapping(text=("text",), id="id"))
-    return res.items.set_index(res.items["item_id"].astype(str)).reindex(ids).reset_index(drop=True)
+    return analyze_rows(c.frame, replace(cfg, settings=replace(cfg.settings, emotion_set=emotion_set)))[1]
 
 
 def _touchpoints(c: Ctx):
@@ -312,19 +307,23 @@ SETS: dict[str, tuple[Callable, int | None, int, str | None, list]] = {
 }
 
 
-def run_set(name: str, loaded: S.Loaded, enc: Encoder, seed: int) -> Ctx:
+def analyze_rows(frame: pd.DataFrame, config, cluster_on: str | None = None):
+    """``analyze`` on a set's rows (title + text where there is a title), as a user runs it: the result and its
+    items aligned to the rows (NaN where a row was rejected)."""
     from feedback2journey import ColumnMapping, analyze
 
+    ids = [f"r{i}" for i in range(len(frame))]
+    cols = ["title", "text"] if "title" in frame else ["text"]
+    df = pd.DataFrame({"id": ids, **{col: frame[col].astype(str).to_numpy() for col in cols}})
+    result = analyze(df, config, columns=ColumnMapping(text=tuple(cols), id="id"), cluster_on=cluster_on)
+    return result, result.items.set_index(result.items["item_id"].astype(str)).reindex(ids).reset_index(drop=True)
+
+
+def run_set(name: str, loaded: S.Loaded, enc: Encoder, seed: int) -> Ctx:
     _, _, _, cluster_on, measures = SETS[name]
-    f = loaded.frame
-    ids = [f"r{i}" for i in range(len(f))]
-    cols = ["title", "text"] if "title" in f else ["text"]
-    df = pd.DataFrame({"id": ids, **{col: f[col].astype(str).to_numpy() for col in cols}})
     t = time.perf_counter()
-    result = analyze(df, loaded.info.get("taxonomy"), columns=ColumnMapping(text=tuple(cols), id="id"),
-                     cluster_on=cluster_on)
+    result, items = analyze_rows(loaded.frame, loaded.info.get("taxonomy"), cluster_on)
     wall = time.perf_counter() - t
-    items = result.items.set_index(result.items["item_id"].astype(str)).reindex(ids).reset_index(drop=True)
     c = Ctx(name, loaded, items, result, enc, wall, seed)
     for measure in measures:
         measure(c)

@@ -117,7 +117,7 @@ def score_encoded(scorer, enc, texts: list[str], encoded=None) -> pd.DataFrame:
         r = se.SentimentEncoder.split(encoded)
     probs, emotions = r["probs"], r["emotions"]
     mixed = enc.mixed(probs) if n else np.zeros(0, bool)
-    set_name = getattr(scorer, "emotion_set", emotion_sets.DEFAULT)
+    set_name = scorer.emotion_set
     hits = _emotion_hits(enc, emotions, set_name)
     labels = np.asarray(se.LABELS, dtype=object)[probs.argmax(axis=1)] if n else np.zeros(0, object)
     rows = []

@@ -16,7 +16,7 @@ ambiguous: surprise, realization, curiosity, confusion, allowed on any segment).
 from __future__ import annotations
 
 from feedback2journey.feel import encoder as se
-from feedback2journey.feel.emotions import NEGATIVE_EMOTIONS, NEUTRAL_EMOTIONS, POSITIVE_EMOTIONS
+from feedback2journey.feel.emotions import EMOTIONS, allowed_emotions
 
 DEFAULT = "customer"
 # GoEmotions' sentiment grouping (sentiment_mapping.json of its release)
@@ -44,9 +44,8 @@ def _side_of(members: tuple[str, ...]) -> str:
 def allowed(set_name: str, polarity: str, configured: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The emotions of ``set_name`` a segment of ``polarity`` may show, in the set's order (``neutral`` aside).
     The customer set keeps its hand-made sides (worry and confusion also on neutral questions, gratitude too)."""
-    if set_name == "customer":
-        group = NEGATIVE_EMOTIONS if polarity == "negative" else POSITIVE_EMOTIONS if polarity == "positive" \
-            else NEUTRAL_EMOTIONS
+    if set_name == DEFAULT:
+        group = allowed_emotions(polarity, EMOTIONS)
     else:
         want = {polarity, "ambiguous"}
         group = tuple(e for e, m in SETS[set_name].items() if e != "neutral" and _side_of(m) in want)
