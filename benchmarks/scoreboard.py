@@ -149,10 +149,10 @@ def emotions(c: Ctx) -> None:
     n = len(c.frame)
     measures = (("emotions Ekman-7 macro-F1", c.frame["ekman"], info["ekman"], lambda e: S.TO_EKMAN.get(e, e), "ekman"),
                 ("emotions 28-label macro-F1", c.frame["emo28"], info["labels28"], lambda e: e, "goemotions"))
+    pred = [M.to_goemotions(e) for e in c.items["emotion"].fillna("rejected")]
     for measure, gold, labels, conv, _ in measures:
         def f1(p):
             return M.multilabel_macro_f1(gold, [(conv(x),) for x in p], labels)
-        pred = [M.to_goemotions(e) for e in c.items["emotion"].fillna("rejected")]
         c.add(measure, f1(pred), {"most frequent": f1([mf] * n), "vader": f1(vader)},
               note="emotion_set: customer (the default), mapped by name: frustration->annoyance, worry->nervousness, "
                    "satisfaction->approval, delight->joy; labels it never emits score 0")
